@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 import { availableParallelism } from 'node:os'
+import { compileSimdKernels, registerSimdKernels, simdKernelsUnavailable } from './simd-kernels.ts'
 import { registerWasmKernels } from './wasm-kernels.ts'
 
 export { tf }
@@ -49,7 +50,15 @@ const TFJS_NODE = '@tensorflow/tfjs-node'
 const CANDIDATES: Candidate[] = [
   { id: 'tensorflow-gpu', backend: 'tensorflow', load: async () => void (await import(/* @vite-ignore */ TFJS_NODE_GPU)) },
   { id: 'tensorflow', backend: 'tensorflow', load: async () => void (await import(/* @vite-ignore */ TFJS_NODE)) },
-  { id: 'wasm', backend: 'wasm', load: async () => registerWasmKernels() },
+  {
+    id: 'wasm',
+    backend: 'wasm',
+    load: async () => {
+      registerWasmKernels()
+      await compileSimdKernels()
+      registerSimdKernels()
+    },
+  },
   { id: 'cpu', backend: 'cpu', load: async () => {} },
 ]
 
@@ -99,12 +108,14 @@ function describe(candidate: Candidate, requested: BackendPreference, rejected: 
           ? `TensorFlow native (CPU, ${threads} threads)`
           : 'cpu (pure JavaScript, slow)'
   const skipped = rejected.map((r) => `${r.candidate} ${r.error}`).join(', ')
-  const reason =
+  const kernelsOff = candidate.backend === 'wasm' ? simdKernelsUnavailable() : null
+  const chosen =
     requested !== 'auto' && candidate.id === requested
       ? `${candidate.id} was requested and started`
       : rejected.length === 0
         ? `${candidate.id} is the first choice and started`
         : `${candidate.id} is the best that started (${skipped})`
+  const reason = kernelsOff ? `${chosen}; ${kernelsOff} (plain tfjs ops are used instead)` : chosen
   return { name: candidate.backend, label, requested, reason, rejected, tfjsVersion: tf.version_core, threads, simd }
 }
 

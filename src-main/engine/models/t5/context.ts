@@ -1,5 +1,6 @@
 /** What every T5 component needs at run time: the config, the weights, training mode, adapters. */
-import { tf } from '../../backend/index.ts'
+import type { tf } from '../../backend/index.ts'
+import { dropout as fastDropout } from '../../backend/ops.ts'
 import type { LoraSet } from '../lora/types.ts'
 import type { T5Config } from './config.ts'
 
@@ -20,5 +21,5 @@ export function weight(ctx: T5RunContext, key: string): tf.Tensor {
 
 /** Dropout with the config's rate, only in training. */
 export function dropout<T extends tf.Tensor>(ctx: T5RunContext, x: T): T {
-  return ctx.training && ctx.config.dropoutRate > 0 ? (tf.dropout(x, ctx.config.dropoutRate) as T) : x
+  return ctx.training && ctx.config.dropoutRate > 0 ? fastDropout(x, ctx.config.dropoutRate) : x
 }

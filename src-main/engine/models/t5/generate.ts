@@ -12,7 +12,7 @@ import { fuseMemory, type ExtraMemory } from './memory.ts'
 
 function disposeKv(kvs: KeyValue[] | undefined): void {
   for (const kv of kvs ?? []) {
-    kv.keyT.dispose()
+    kv.key.dispose()
     kv.value.dispose()
   }
 }

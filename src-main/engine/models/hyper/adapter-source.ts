@@ -1,0 +1,59 @@
+/**
+ * TAGI at inference (tagi-method.md §1 step 4): for each task, encode its instruction once, generate its
+ * adapter once, and hand both to the evaluator, which runs every instance with only its own input plus
+ * the fused instruction states. No gradient step is taken on the task.
+ */
+import { tf } from '../../backend/index.ts'
+import type { TaskConditioning, AdapterSource } from '../../eval/conditioning.ts'
+import { encoderFlops, flopShapeFromT5Config } from '../../eval/flops.ts'
+import type { TextTokenizer } from '../../tokenizers/index.ts'
+import type { LoraSet } from '../lora/types.ts'
+import type { T5Model } from '../t5/index.ts'
+import { adaptersForBatch, type HyperNetwork } from './hypernetwork.ts'
+import { disposeEncoding, encodeInstructions } from './instruction-encoder.ts'
+
+export interface HyperSourceOptions<Task> {
+  hyper: HyperNetwork
+  /** The frozen backbone: encodes the instruction and runs the instances. */
+  model: T5Model
+  tokenizer: TextTokenizer
+  /** The hypernetwork's instruction text for a task (data/prompts.ts `buildInstruction`). */
+  instructionOf: (task: Task) => string
+  maxInstructionTokens: number
+}
+
+/** FLOPs of one generation: pooler plus both MLPs of every generator row (2 FLOPs per multiply-add). */
+function generatorFlops(hyper: HyperNetwork): number {
+  const { encodingDim, hiddenDim, rank, positionEncoding, positionEmbeddingDim } = hyper.config
+  const { dModel, innerDim, encoderLayers, decoderLayers } = hyper.target
+  const rows = 2 * (encoderLayers + 2 * decoderLayers)
+  const input = encodingDim + (positionEncoding === 'learned' ? positionEmbeddingDim : 1)
+  const perRow = 2 * hiddenDim * (2 * input + dModel * rank + rank * innerDim)
+  return 2 * dModel * encodingDim + rows * perRow
+}
+
+export function generateTaskConditioning(options: Omit<HyperSourceOptions<unknown>, 'instructionOf'>, instruction: string): TaskConditioning {
+  const { hyper, model, tokenizer, maxInstructionTokens } = options
+  const encoding = encodeInstructions(model, tokenizer, [instruction], maxInstructionTokens, hyper.config.pooling === 'masked')
+  try {
+    // tf.tidy does not look inside Maps, so the adapters are kept one by one.
+    const adapters: LoraSet = new Map()
+    tf.tidy(() => {
+      for (const [id, lora] of adaptersForBatch(hyper.generate(encoding.pooled))) adapters.set(id, { ...lora, A: tf.keep(lora.A), B: tf.keep(lora.B) })
+    })
+    const conditioning: TaskConditioning = { adapters }
+    if (hyper.config.fusion) conditioning.extraMemory = { states: tf.clone(encoding.states), mask: tf.clone(encoding.mask) }
+    conditioning.flops = encoderFlops(flopShapeFromT5Config(model.config), encoding.tokens[0]!) + generatorFlops(hyper)
+    return conditioning
+  } finally {
+    disposeEncoding(encoding)
+  }
+}
+
+export function hyperAdapterSource<Task>(options: HyperSourceOptions<Task>): AdapterSource<Task> {
+  return {
+    async adapterForTask(task: Task) {
+      return generateTaskConditioning(options, options.instructionOf(task))
+    },
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * The hypernetwork's configuration (tagi-method.md §2.3-§2.4; defaults from decisions.md §1).
+ *
+ * The released code (model.py: HyperNet/HyperParamNet/HyperLora) has one generator per stack, shared by
+ * every layer and by q and v, told apart by a raw integer appended to the task code; N(0, 1e-7) init.
+ * The defaults here replace the raw integer by learned layer/module embeddings (as Text-to-LoRA) and use
+ * a LoRA-style init (A random, B zero). The code's and the paper's variants stay available as options.
+ */
+import { z } from 'zod'
+
+export const HyperConfigSchema = z.strictObject({
+  /** LoRA rank of the generated adapters; the paper uses 32 on T5-Base, the tiny preset less. */
+  rank: z.number().int().positive().default(32),
+  /** Width of the task code z = tanh(Linear(pooled)); 255 in the code (`encoding_dim`). */
+  encodingDim: z.number().int().positive().default(255),
+  /** Hidden width of each generator MLP; 8 in the code, which keeps the generators tiny. */
+  hiddenDim: z.number().int().positive().default(8),
+  /**
+   * How a generator tells layers and q/v apart: 'learned' embeddings (default), 'integer' = the code's
+   * raw idx = 2·layer + (0 for q, 1 for v), 'per-layer' = the paper's one generator per layer (q/v by 0/1).
+   */
+  positionEncoding: z.enum(['learned', 'integer', 'per-layer']).default('learned'),
+  /** Size of each learned layer/module embedding (used with 'learned' only). */
+  positionEmbeddingDim: z.number().int().positive().default(32),
+  /** 'lora': A-head small random, B-head zero, so the first update is exactly 0 yet has a gradient; 'code': N(0, 1e-7) everywhere. */
+  init: z.enum(['lora', 'code']).default('lora'),
+  /** Mean over real instruction tokens ('masked', default) or over every position like the code ('unmasked'). */
+  pooling: z.enum(['masked', 'unmasked']).default('masked'),
+  /** Decoder cross-attention memory = [instruction states ; input states] (the code's fusion); off = "w/o fusion". */
+  fusion: z.boolean().default(true),
+})
+
+export type HyperConfig = z.infer<typeof HyperConfigSchema>
+
+/** Fill defaults and validate; unknown keys and bad values throw with the key named. */
+export function resolveHyperConfig(input: unknown = {}): HyperConfig {
+  const parsed = HyperConfigSchema.safeParse(input ?? {})
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
+    throw new Error(`hypernetwork config: ${issues}`)
+  }
+  return parsed.data
+}
