@@ -1,0 +1,8 @@
+/**
+ * The job kinds the engine host registers. To add one: write `kinds/<name>.ts` exporting a
+ * `defineJobKind(...)` and add it to this list (training stages, dataset import, evaluation, …).
+ */
+import type { JobKind } from '../job-kind.ts'
+import { matmulBenchmark } from './matmul-benchmark.ts'
+
+export const BUILTIN_JOB_KINDS: readonly JobKind[] = [matmulBenchmark]
