@@ -9,7 +9,8 @@ import type { JobKindInfo, JobSpec, JobState } from './jobs.ts'
 import type { MethodMap, MethodName, StudioEvent } from './protocol.ts'
 import type { SettingsPatch, SettingsSnapshot } from './settings.ts'
 
-export interface StudioApi {
+/** Engine, jobs and settings: what every face serves. */
+export interface CoreApi {
   engineInfo(): Promise<EngineInfo>
   /** Restart the engine host (applies a changed backend preference or workspace); running jobs are stopped. */
   restartEngine(): Promise<EngineInfo>
@@ -23,6 +24,10 @@ export interface StudioApi {
   /** Subscribe to pushed events; returns the unsubscribe function. */
   onEvent(listener: (event: StudioEvent) => void): () => void
 }
+
+// DOMAIN APIS: a studio domain (datasets, runs, …) exports `interface <Domain>Api` and a factory
+// `<domain>Api(call): <Domain>Api` from its contract file; extend StudioApi with it and spread it below.
+export interface StudioApi extends CoreApi {}
 
 export type CallMethod = <M extends MethodName>(method: M, params: MethodMap[M]['params']) => Promise<MethodMap[M]['result']>
 

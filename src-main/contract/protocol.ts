@@ -10,10 +10,10 @@ import { JobIdSchema, JobSpecSchema, type JobKindInfo, type JobProgress, type Jo
 import { SettingsPatchSchema, type SettingsPatch, type SettingsSnapshot } from './settings.ts'
 
 /** No params: absent, or an empty object. */
-const NoParams = z.strictObject({}).optional()
+export const NoParams = z.strictObject({}).optional()
 
-/** Every method: its params schema. `MethodMap` below gives the matching result types. */
-export const PARAM_SCHEMAS = {
+/** The core methods: engine, jobs, settings. Each studio domain adds its own table (see DOMAIN TABLES below). */
+const CORE_PARAM_SCHEMAS = {
   'engine.info': NoParams,
   'engine.restart': NoParams,
   'jobs.kinds': NoParams,
@@ -25,10 +25,7 @@ export const PARAM_SCHEMAS = {
   'settings.update': SettingsPatchSchema,
 } as const
 
-export type MethodName = keyof typeof PARAM_SCHEMAS
-export const METHOD_NAMES = Object.keys(PARAM_SCHEMAS) as MethodName[]
-
-export interface MethodMap {
+interface CoreMethodMap {
   'engine.info': { params: undefined; result: EngineInfo }
   'engine.restart': { params: undefined; result: EngineInfo }
   'jobs.kinds': { params: undefined; result: JobKindInfo[] }
@@ -40,8 +37,25 @@ export interface MethodMap {
   'settings.update': { params: SettingsPatch; result: SettingsSnapshot }
 }
 
-/** Methods the engine host itself serves; the others (settings, restart) belong to the face that owns the host. */
-export const HOST_METHODS: readonly MethodName[] = ['engine.info', 'jobs.kinds', 'jobs.start', 'jobs.cancel', 'jobs.list', 'jobs.get']
+// DOMAIN TABLES: a studio domain (datasets, runs, …) lives in its own contract file exporting a
+// `<DOMAIN>_PARAM_SCHEMAS` table and a `<Domain>MethodMap` interface; list both here.
+
+/** Every method: its params schema. `MethodMap` below gives the matching params and result types. */
+export const PARAM_SCHEMAS = {
+  ...CORE_PARAM_SCHEMAS,
+} as const
+
+export type MethodName = keyof typeof PARAM_SCHEMAS
+export const METHOD_NAMES = Object.keys(PARAM_SCHEMAS) as MethodName[]
+
+export interface MethodMap extends CoreMethodMap {}
+
+/** Methods that belong to the face owning the host (settings file, host restarts); the engine host serves every other one. */
+export const FACE_METHODS: readonly MethodName[] = ['engine.restart', 'settings.get', 'settings.update']
+export const HOST_METHODS: readonly MethodName[] = METHOD_NAMES.filter((method) => !FACE_METHODS.includes(method))
+
+/** A method's params after validation (defaults filled in). */
+export type ValidParams<M extends MethodName> = z.output<(typeof PARAM_SCHEMAS)[M]>
 
 export type RequestId = string | number
 
@@ -115,7 +129,7 @@ function describeValue(value: unknown): string {
 
 const EnvelopeSchema = z.object({ id: z.union([z.string(), z.number()]), method: z.string().min(1), params: z.unknown().optional() })
 
-export type ValidatedRequest = { [M in MethodName]: { id: RequestId; method: M; params: z.output<(typeof PARAM_SCHEMAS)[M]> } }[MethodName]
+export type ValidatedRequest = { [M in MethodName]: { id: RequestId; method: M; params: ValidParams<M> } }[MethodName]
 
 /** Check a request's envelope, method and params; throws a StudioError naming the problem. */
 export function validateRequest(raw: unknown): ValidatedRequest {

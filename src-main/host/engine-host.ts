@@ -21,6 +21,7 @@ import {
   type ValidatedRequest,
 } from '../contract/index.ts'
 import type { HostOptions } from './messages.ts'
+import { DOMAIN_SERVICES, jobHandlers, type HostHandlers, type HostMethodName } from './services/index.ts'
 
 // The contract repeats the backend preference list (it cannot import tfjs); this fails to compile if they drift.
 const samePreferences: [BackendPreference, BackendPreferenceSetting] extends [BackendPreferenceSetting, BackendPreference] ? true : never = true
@@ -54,32 +55,24 @@ export function createEngineHost(options: HostOptions, kinds: readonly JobKind[]
     }
   }
 
+  const context = { workspaceDir: options.workspace.dir, jobs }
+  const handlers: Partial<HostHandlers> = Object.assign(
+    { 'engine.info': async () => info(await ready) },
+    jobHandlers(jobs),
+    ...DOMAIN_SERVICES.map((service) => service(context)),
+  )
+
   async function dispatch(request: ValidatedRequest): Promise<unknown> {
-    if (!HOST_METHODS.includes(request.method)) {
+    const handler = handlers[request.method as HostMethodName] as ((params: unknown) => unknown) | undefined
+    if (!HOST_METHODS.includes(request.method) || !handler) {
       throw new StudioError('unknown-method', `'${request.method}' is not served by the engine host (the studio face that owns the host answers it)`)
     }
-    let backend: BackendInfo
     try {
-      backend = await ready
+      await ready
     } catch (error) {
       throw new StudioError('engine-unavailable', `the engine could not start: ${error instanceof Error ? error.message : String(error)}`)
     }
-    switch (request.method) {
-      case 'engine.info':
-        return info(backend)
-      case 'jobs.kinds':
-        return jobs.kinds()
-      case 'jobs.start':
-        return jobs.start(request.params)
-      case 'jobs.cancel':
-        return jobs.cancel(request.params.id)
-      case 'jobs.list':
-        return jobs.list()
-      case 'jobs.get':
-        return jobs.get(request.params.id)
-      default:
-        throw new StudioError('unknown-method', `'${request.method}' has no handler in the engine host`)
-    }
+    return handler(request.params)
   }
 
   return {
