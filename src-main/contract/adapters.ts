@@ -1,0 +1,171 @@
+/**
+ * The Adapters domain: compare any two LoRA adapters by the updates ΔW = scale·B·A they make, module by
+ * module (stack × layer × target): cosine similarity, norm ratio, singular-value spectra, as heatmap grids;
+ * and rank candidate adapters (the teachers) by how close they sit to a target (a generated adapter). The
+ * math is the engine's (engine/analysis: compareAdapters, rankNearest, buildGrid); these types mirror its
+ * JSON output. An adapter is a teacher run's LoRA, a generation held by the Playground, or a PEFT folder.
+ * Shared with the renderer: no Node imports.
+ */
+import { z } from 'zod'
+
+// Declared here, not imported from protocol.ts: protocol.ts imports this file (no import cycle).
+const NoParams = z.strictObject({}).optional()
+
+export const AdapterRefSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('teacher'), run: z.string().min(1).describe('a completed teacher run id') }),
+  z.strictObject({ kind: z.literal('generation'), id: z.string().min(1).describe('a Playground generation id (held in the engine host until it restarts)') }),
+  z.strictObject({ kind: z.literal('folder'), path: z.string().min(1).describe('a PEFT adapter folder (absolute, or relative to the workspace)') }),
+])
+export type AdapterRef = z.output<typeof AdapterRefSchema>
+
+export const NEAREST_METRIC_NAMES = ['meanCosine', 'weightedCosine', 'globalCosine'] as const
+export type NearestMetricName = (typeof NEAREST_METRIC_NAMES)[number]
+
+export const AdaptersCompareSchema = z.strictObject({
+  a: AdapterRefSchema.describe('adapter A (norm ratios are A / B)'),
+  b: AdapterRefSchema.describe('adapter B'),
+  // 'same': a module on one side only is an error (another architecture); 'shared' compares the overlap.
+  modules: z.enum(['same', 'shared']).default('same').describe("'same': both must adapt the same modules; 'shared': compare the modules both have"),
+})
+
+export const AdaptersNearestSchema = z.strictObject({
+  target: AdapterRefSchema.describe('the adapter to find neighbours of, e.g. a generated one'),
+  candidates: z.array(AdapterRefSchema).max(200).default([]).describe("candidates; empty = the teachers of the target's hypernetwork, else every teacher run"),
+  // meanCosine: every module counts the same, so a few large modules cannot dominate (engine default).
+  metric: z.enum(NEAREST_METRIC_NAMES).default('meanCosine'),
+})
+
+export const ADAPTERS_PARAM_SCHEMAS = {
+  'adapters.list': NoParams,
+  'adapters.compare': AdaptersCompareSchema,
+  'adapters.nearest': AdaptersNearestSchema,
+} as const
+
+export type AdapterSourceKind = AdapterRef['kind']
+
+/** An adapter as the pickers list it. */
+export interface AdapterEntry {
+  ref: AdapterRef
+  /** A short name: the teacher's group, the generation's instruction, the folder name. */
+  name: string
+  /** One line on where it comes from. */
+  detail: string
+  /** Its PEFT folder; null for a generation not exported yet. */
+  dir: string | null
+  rank: number | null
+  createdAt: string | null
+  /** The hypernetwork run that generated it (generated adapters), null otherwise. */
+  hyper: string | null
+  /** The backbone run it adapts, when known. */
+  backbone: string | null
+}
+
+export interface AdapterList {
+  teachers: AdapterEntry[]
+  /** Folders under the workspace's adapters/ and folders exported in this session. */
+  saved: AdapterEntry[]
+  /** Generations the Playground holds now (newest first). */
+  generations: AdapterEntry[]
+  /** The folder saved adapters are listed from. */
+  savedDir: string
+  /** Teacher runs or folders that could not be read, with why. */
+  unreadable: { name: string; error: string }[]
+}
+
+export type ModuleStackName = 'encoder-self' | 'decoder-self' | 'decoder-cross' | 'encoder-ffn' | 'decoder-ffn'
+
+export interface ModuleComparisonResult {
+  id: string
+  stack: ModuleStackName
+  layer: number
+  target: string
+  rankA: number
+  rankB: number
+  cosine: number | null
+  normA: number
+  normB: number
+  normRatio: number | null
+  spectrumA: number[]
+  spectrumB: number[]
+  effectiveRankA: number | null
+  effectiveRankB: number | null
+}
+
+export interface ComparisonSummaryResult {
+  modules: number
+  modulesWithoutCosine: number
+  meanCosine: number | null
+  weightedCosine: number | null
+  globalCosine: number | null
+  minCosine: { id: string; value: number } | null
+  maxCosine: { id: string; value: number } | null
+  normA: number
+  normB: number
+  normRatio: number | null
+}
+
+export type GridMetric = 'cosine' | 'normRatio' | 'normA' | 'normB'
+
+export interface ModuleGridResult {
+  rows: { stack: ModuleStackName; layer: number; label: string }[]
+  columns: string[]
+  ids: (string | null)[][]
+  values: Record<GridMetric, (number | null)[][]>
+}
+
+export interface AdapterComparisonResult {
+  a: AdapterEntry
+  b: AdapterEntry
+  modules: ModuleComparisonResult[]
+  summary: ComparisonSummaryResult
+  grid: ModuleGridResult
+  onlyInA: string[]
+  onlyInB: string[]
+  /** Wall time of loading both and comparing, in milliseconds. */
+  ms: number
+}
+
+export interface NearestRow {
+  rank: number
+  entry: AdapterEntry
+  meanCosine: number | null
+  weightedCosine: number | null
+  globalCosine: number | null
+  normRatio: number | null
+  modules: number
+}
+
+export interface NearestAdaptersResult {
+  target: AdapterEntry
+  metric: NearestMetricName
+  /** How the candidates were chosen, in words. */
+  candidatesFrom: string
+  ranking: NearestRow[]
+}
+
+export interface AdaptersMethodMap {
+  'adapters.list': { params: undefined; result: AdapterList }
+  'adapters.compare': { params: z.input<typeof AdaptersCompareSchema>; result: AdapterComparisonResult }
+  'adapters.nearest': { params: z.input<typeof AdaptersNearestSchema>; result: NearestAdaptersResult }
+}
+
+export interface AdaptersApi {
+  listAdapters(): Promise<AdapterList>
+  compareAdapters(params: z.input<typeof AdaptersCompareSchema>): Promise<AdapterComparisonResult>
+  nearestAdapters(params: z.input<typeof AdaptersNearestSchema>): Promise<NearestAdaptersResult>
+}
+
+type Call = <M extends keyof AdaptersMethodMap>(method: M, params: AdaptersMethodMap[M]['params']) => Promise<AdaptersMethodMap[M]['result']>
+
+export function adaptersApi(call: Call): AdaptersApi {
+  return {
+    listAdapters: () => call('adapters.list', undefined),
+    compareAdapters: (params) => call('adapters.compare', params),
+    nearestAdapters: (params) => call('adapters.nearest', params),
+  }
+}
+
+/** A stable string key of a ref (pickers, caches). */
+export function adapterRefKey(ref: AdapterRef): string {
+  return ref.kind === 'teacher' ? `teacher:${ref.run}` : ref.kind === 'generation' ? `generation:${ref.id}` : `folder:${ref.path}`
+}
