@@ -8,6 +8,11 @@ import type { EngineInfo } from './engine.ts'
 import type { JobKindInfo, JobSpec, JobState } from './jobs.ts'
 import type { MethodMap, MethodName, StudioEvent } from './protocol.ts'
 import type { SettingsPatch, SettingsSnapshot } from './settings.ts'
+import { datasetsApi, type DatasetsApi } from './datasets.ts'
+import { evaluationApi, type EvaluationApi } from './evaluation.ts'
+import { playgroundApi, type PlaygroundApi } from './playground.ts'
+import { adaptersApi, type AdaptersApi } from './adapters.ts'
+import { runsApi, type RunsApi } from './runs.ts'
 
 /** Engine, jobs and settings: what every face serves. */
 export interface CoreApi {
@@ -27,7 +32,7 @@ export interface CoreApi {
 
 // DOMAIN APIS: a studio domain (datasets, runs, …) exports `interface <Domain>Api` and a factory
 // `<domain>Api(call): <Domain>Api` from its contract file; extend StudioApi with it and spread it below.
-export interface StudioApi extends CoreApi {}
+export interface StudioApi extends CoreApi, DatasetsApi, EvaluationApi, PlaygroundApi, AdaptersApi, RunsApi {}
 
 export type CallMethod = <M extends MethodName>(method: M, params: MethodMap[M]['params']) => Promise<MethodMap[M]['result']>
 
@@ -43,6 +48,11 @@ export function createStudioApi(call: CallMethod, subscribe: (listener: (event: 
     getSettings: () => call('settings.get', undefined),
     updateSettings: (patch) => call('settings.update', patch),
     onEvent: (listener) => subscribe(listener),
+    ...datasetsApi(call),
+    ...evaluationApi(call),
+    ...playgroundApi(call),
+    ...adaptersApi(call),
+    ...runsApi(call),
   }
 }
 

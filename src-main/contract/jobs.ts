@@ -61,6 +61,36 @@ export interface JobKindInfo {
   kind: string
   title: string
   description: string
+  /** Its params as JSON Schema (zod's `z.toJSONSchema`, input side): every option, its default and its help, so launch forms are generated, never hand-written. */
+  paramsSchema: JsonSchema
+}
+
+export type JsonSchemaType = 'object' | 'array' | 'string' | 'number' | 'integer' | 'boolean' | 'null'
+
+/** The part of JSON Schema (draft 2020-12) that `z.toJSONSchema` writes for params objects. */
+export interface JsonSchema {
+  type?: JsonSchemaType | JsonSchemaType[]
+  title?: string
+  description?: string
+  default?: unknown
+  enum?: (string | number | boolean | null)[]
+  const?: unknown
+  properties?: Record<string, JsonSchema>
+  required?: string[]
+  additionalProperties?: boolean | JsonSchema
+  items?: JsonSchema
+  anyOf?: JsonSchema[]
+  oneOf?: JsonSchema[]
+  minimum?: number
+  maximum?: number
+  exclusiveMinimum?: number
+  exclusiveMaximum?: number
+  minLength?: number
+  maxLength?: number
+  minItems?: number
+  maxItems?: number
+  pattern?: string
+  format?: string
 }
 
 export function isTerminal(status: JobStatus): boolean {

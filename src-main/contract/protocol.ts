@@ -8,6 +8,11 @@ import { z } from 'zod'
 import type { EngineInfo, EngineStatus } from './engine.ts'
 import { JobIdSchema, JobSpecSchema, type JobKindInfo, type JobProgress, type JobSpec, type JobState, type LogEntry } from './jobs.ts'
 import { SettingsPatchSchema, type SettingsPatch, type SettingsSnapshot } from './settings.ts'
+import { DATASETS_PARAM_SCHEMAS, type DatasetsMethodMap } from './datasets.ts'
+import { EVALUATION_PARAM_SCHEMAS, type EvaluationMethodMap } from './evaluation.ts'
+import { PLAYGROUND_PARAM_SCHEMAS, type PlaygroundMethodMap } from './playground.ts'
+import { ADAPTERS_PARAM_SCHEMAS, type AdaptersMethodMap } from './adapters.ts'
+import { RUNS_PARAM_SCHEMAS, type RunsMethodMap } from './runs.ts'
 
 /** No params: absent, or an empty object. */
 export const NoParams = z.strictObject({}).optional()
@@ -43,12 +48,17 @@ interface CoreMethodMap {
 /** Every method: its params schema. `MethodMap` below gives the matching params and result types. */
 export const PARAM_SCHEMAS = {
   ...CORE_PARAM_SCHEMAS,
+  ...DATASETS_PARAM_SCHEMAS,
+  ...EVALUATION_PARAM_SCHEMAS,
+  ...PLAYGROUND_PARAM_SCHEMAS,
+  ...ADAPTERS_PARAM_SCHEMAS,
+  ...RUNS_PARAM_SCHEMAS,
 } as const
 
 export type MethodName = keyof typeof PARAM_SCHEMAS
 export const METHOD_NAMES = Object.keys(PARAM_SCHEMAS) as MethodName[]
 
-export interface MethodMap extends CoreMethodMap {}
+export interface MethodMap extends CoreMethodMap, DatasetsMethodMap, EvaluationMethodMap, PlaygroundMethodMap, AdaptersMethodMap, RunsMethodMap {}
 
 /** Methods that belong to the face owning the host (settings file, host restarts); the engine host serves every other one. */
 export const FACE_METHODS: readonly MethodName[] = ['engine.restart', 'settings.get', 'settings.update']

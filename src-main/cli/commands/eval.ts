@@ -23,12 +23,16 @@ import { T5Model } from '../../engine/models/t5/index.ts'
 import { writeJsonAtomic } from '../../engine/store/atomic.ts'
 import { defaultWorkspaceDir, Workspace } from '../../engine/store/workspace.ts'
 import { loadTokenizer } from '../../engine/tokenizers/index.ts'
+import type { SniTask } from '../../engine/data/sni/task.ts'
+import { hyperAdapterSource } from '../../engine/models/hyper/index.ts'
+import { instructionText, loadHyperRun } from '../../engine/stages/index.ts'
 
 const SPLITS = ['train', 'test', 'all'] as const
 type SplitChoice = (typeof SPLITS)[number]
 
 interface EvalOptions {
-  model: string
+  model?: string
+  hyper?: string
   tokenizer?: string
   adapter?: string
   setting: string
@@ -59,7 +63,8 @@ export function register(program: Command): void {
   program
     .command('eval')
     .description("evaluate a T5 on SNI task files with SNI's ROUGE-L and exact match; writes an 'eval' run and prints a table")
-    .requiredOption('--model <dir>', 'T5 folder (config.json + model.safetensors, and tokenizer.json unless --tokenizer)')
+    .option('--model <dir>', 'T5 folder (config.json + model.safetensors, and tokenizer.json unless --tokenizer); required unless --hyper')
+    .option('--hyper <run>', "TAGI: a hypernetwork run of the workspace; each task's adapter is generated from its instruction, the input is the instance alone, and the model, tokenizer and prompt setting come from the run")
     .option('--tokenizer <path>', 'tokenizer.json or a folder holding one (default: the model folder)')
     .option('--adapter <dir>', 'static PEFT LoRA adapter applied to every task (e.g. a teacher LoRA)')
     .option('--setting <name>', `prompt setting: ${Object.keys(PROMPT_SETTINGS).join(' | ')}`, 'def')
@@ -95,6 +100,37 @@ export function register(program: Command): void {
       if (tasks.length === 0) throw new Error(`no ${split === 'all' ? '' : `${split} `}tasks found in ${opts.tasks}`)
 
       const backend = await initBackend()
+      if (opts.hyper) {
+        if (opts.model || opts.adapter) throw new Error('--hyper brings its own model and adapters: drop --model and --adapter')
+        const hyperRun = await loadHyperRun(workspace, opts.hyper)
+        const predictor = new T5Predictor(
+          hyperRun.model,
+          hyperRun.tokenizer,
+          { ...predictorConfig, input: 'instance', setting: hyperRun.prompt.setting },
+          hyperAdapterSource({
+            hyper: hyperRun.hyper,
+            model: hyperRun.model,
+            tokenizer: hyperRun.tokenizer,
+            instructionOf: (task: SniTask) => instructionText(task, hyperRun.prompt, hyperRun.tokenizer),
+            maxInstructionTokens: hyperRun.prompt.maxSourceTokens,
+          }),
+        )
+        const report = await runEvaluation({
+          workspace,
+          tasks,
+          predictor,
+          name: opts.name,
+          parents: { hyper: opts.hyper, backbone: hyperRun.backbone },
+          config: { hyper: opts.hyper, tasks: resolve(opts.tasks), split, instancesPerTask: instances, ...predictor.config, backend: backend.label },
+          onTask: (score, index, total) =>
+            process.stderr.write(`[${index + 1}/${total}] ${score.task}: rougeL ${score.rougeL.toFixed(2)}, EM ${score.exactMatch.toFixed(2)}, ${score.wallSeconds.toFixed(1)} s\n`),
+        })
+        hyperRun.dispose()
+        if (opts.json) writeJsonAtomic(resolve(opts.json), report)
+        process.stdout.write(`${formatReportTable(report)}\n\nrun ${report.runId}: ${report.runDir}\n`)
+        return
+      }
+      if (!opts.model) throw new Error('--model <dir> is required (or --hyper <run> for a TAGI hypernetwork)')
       const model = await T5Model.load(opts.model)
       const tokenizer = await loadTokenizer(opts.tokenizer ?? opts.model)
       if (tokenizer.vocabSize > model.config.vocabSize) {
@@ -113,7 +149,7 @@ export function register(program: Command): void {
         predictor,
         name: opts.name,
         config: {
-          model: resolve(opts.model),
+          model: resolve(opts.model!),
           tokenizer: resolve(opts.tokenizer ?? opts.model),
           adapter: opts.adapter ? resolve(opts.adapter) : null,
           tasks: resolve(opts.tasks),

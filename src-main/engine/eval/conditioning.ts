@@ -6,7 +6,7 @@
  */
 import { tf } from '../backend/index.ts'
 import type { LoraSet, PeftAdapter, PerExampleLora } from '../models/lora/index.ts'
-import type { ExtraMemory } from '../models/t5/index.ts'
+import { repeatRows, type ExtraMemory } from '../models/t5/index.ts'
 
 export interface TaskConditioning {
   adapters?: LoraSet
@@ -84,8 +84,8 @@ export function conditioningForBatch(conditioning: TaskConditioning | undefined,
       else {
         const tiled: PerExampleLora = {
           kind: 'per-example',
-          A: tf.tile(lora.A, [batch, 1, 1]), // (1, in, r) → (batch, in, r)
-          B: tf.tile(lora.B, [batch, 1, 1]), // (1, r, out) → (batch, r, out)
+          A: repeatRows(lora.A, batch), // (1, in, r) → (batch, in, r)
+          B: repeatRows(lora.B, batch), // (1, r, out) → (batch, r, out)
           scale: lora.scale,
         }
         adapters.set(id, tiled)
@@ -94,7 +94,7 @@ export function conditioningForBatch(conditioning: TaskConditioning | undefined,
   }
   const memory = conditioning.extraMemory
   const extraMemory = memory
-    ? { states: tf.tile(memory.states, [batch, 1, 1]), mask: tf.tile(memory.mask, [batch, 1]) } // (batch, M, d), (batch, M)
+    ? { states: repeatRows(memory.states, batch), mask: repeatRows(memory.mask, batch) } // (batch, M, d), (batch, M)
     : undefined
   return { adapters, extraMemory }
 }

@@ -13,7 +13,8 @@
  */
 import { buildStudentInput, buildTeacherPrompt, evaluationReferences, promptConfig, type PromptSettingName } from '../data/prompts.ts'
 import type { SniTask } from '../data/sni/task.ts'
-import type { T5Model } from '../models/t5/index.ts'
+import { SHARED_ADAPTER_MODES, type SharedAdapterMode } from '../models/lora/index.ts'
+import type { PreparedTask, T5Model } from '../models/t5/index.ts'
 import type { TextTokenizer } from '../tokenizers/index.ts'
 import {
   checkTaskConditioning,
@@ -42,6 +43,13 @@ export interface T5PredictorConfig {
   maxNewTokens: number
   /** Instances generated together; larger batches amortise per-step overhead on the CPU. */
   batchSize: number
+  /**
+   * How a task's adapter is applied (models/lora/merge.ts): 'merged' into the weights once per task, with the
+   * instruction's cross-attention keys/values computed once per task too, is the cheapest (bench
+   * inference-cost); 'static' keeps it as a LoRA on 2-D matMuls; 'per-example' tiles adapter and memory to
+   * every batch (the training-time path).
+   */
+  adapterMode: SharedAdapterMode
 }
 
 export const DEFAULT_T5_PREDICTOR_CONFIG: T5PredictorConfig = {
@@ -50,6 +58,7 @@ export const DEFAULT_T5_PREDICTOR_CONFIG: T5PredictorConfig = {
   maxSourceTokens: 1024,
   maxNewTokens: 128,
   batchSize: 16,
+  adapterMode: 'merged',
 }
 
 /** SNI tasks as the runner sees them: category key, and every reference of each instance. */
@@ -77,6 +86,9 @@ export class T5Predictor implements Predictor<SniTask> {
     const { input, maxSourceTokens, maxNewTokens, batchSize } = this.config
     if (!EVAL_INPUT_MODES.includes(input)) throw new Error(`eval: unknown input mode '${input}', expected one of: ${EVAL_INPUT_MODES.join(', ')}`)
     promptConfig(this.config.setting) // throws, naming the settings, on an unknown one
+    if (!SHARED_ADAPTER_MODES.includes(this.config.adapterMode)) {
+      throw new Error(`eval: unknown adapterMode '${String(this.config.adapterMode)}', expected one of: ${SHARED_ADAPTER_MODES.join(', ')}`)
+    }
     for (const [key, value] of Object.entries({ maxSourceTokens, maxNewTokens, batchSize })) {
       if (!Number.isInteger(value) || value < 1) throw new Error(`eval: ${key} must be a positive integer, got ${value}`)
     }
@@ -114,26 +126,33 @@ export class T5Predictor implements Predictor<SniTask> {
 
   /** Generate for every source, longest first in batches, and return the outputs in the original order. */
   private async generateSorted(sources: number[][], conditioning: TaskConditioning | undefined): Promise<number[][]> {
+    const { adapterMode, batchSize, maxNewTokens } = this.config
     const order = sources.map((_, i) => i).sort((a, b) => sources[b]!.length - sources[a]!.length)
     const outputs: number[][] = new Array(sources.length)
-    for (let start = 0; start < order.length; start += this.config.batchSize) {
-      const rows = order.slice(start, start + this.config.batchSize)
-      const { ids, mask } = padBatch(
-        rows.map((i) => sources[i]!),
-        this.tokenizer.padId,
-      )
-      const batchConditioning = conditioningForBatch(conditioning, rows.length)
-      try {
-        const generated = await this.model.generate(
-          { inputIds: ids, attentionMask: mask },
-          { maxNewTokens: this.config.maxNewTokens, adapters: batchConditioning.adapters, extraMemory: batchConditioning.extraMemory },
+    // Once per task: the shared adapter merged (or made static) and the instruction's keys/values projected.
+    const prepared: PreparedTask | undefined = conditioning && adapterMode !== 'per-example' ? this.model.prepareTask(conditioning, adapterMode) : undefined
+    try {
+      for (let start = 0; start < order.length; start += batchSize) {
+        const rows = order.slice(start, start + batchSize)
+        const { ids, mask } = padBatch(
+          rows.map((i) => sources[i]!),
+          this.tokenizer.padId,
         )
-        rows.forEach((i, b) => (outputs[i] = generated[b]!))
-      } finally {
-        ids.dispose()
-        mask.dispose()
-        disposeBatchConditioning(batchConditioning)
+        const batchConditioning = prepared ? {} : conditioningForBatch(conditioning, rows.length)
+        try {
+          const generated = await this.model.generate(
+            { inputIds: ids, attentionMask: mask },
+            prepared ? { maxNewTokens, prepared } : { maxNewTokens, adapters: batchConditioning.adapters, extraMemory: batchConditioning.extraMemory },
+          )
+          rows.forEach((i, b) => (outputs[i] = generated[b]!))
+        } finally {
+          ids.dispose()
+          mask.dispose()
+          disposeBatchConditioning(batchConditioning)
+        }
       }
+    } finally {
+      if (prepared) this.model.disposePreparedTask(prepared)
     }
     return outputs
   }

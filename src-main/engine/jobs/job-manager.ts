@@ -10,6 +10,7 @@ import {
   formatIssues,
   isTerminal,
   type JobKindInfo,
+  type JsonSchema,
   type JobProgress,
   type JobState,
   type LogEntry,
@@ -17,6 +18,7 @@ import {
   type StudioEvent,
 } from '../../contract/index.ts'
 import { JobCancelledError, type JobContext, type JobKind, type ProgressUpdate } from './job-kind.ts'
+import { paramsJsonSchema } from './params-schema.ts'
 
 export interface JobManagerOptions {
   workspaceDir: string
@@ -37,6 +39,7 @@ interface Entry {
 
 export class JobManager {
   readonly #kinds = new Map<string, JobKind>()
+  readonly #schemas = new Map<string, JsonSchema>()
   readonly #jobs = new Map<string, Entry>()
   readonly #queue: Entry[] = []
   readonly #listeners = new Set<(event: StudioEvent) => void>()
@@ -58,7 +61,7 @@ export class JobManager {
   }
 
   kinds(): JobKindInfo[] {
-    return [...this.#kinds.values()].map(({ kind, title, description }) => ({ kind, title, description }))
+    return [...this.#kinds.values()].map(({ kind, title, description, params }) => ({ kind, title, description, paramsSchema: this.#paramsSchema(kind, params) }))
   }
 
   /** Queue a job; it starts at once if nothing else runs. Throws StudioError on an unknown kind or bad params. */
@@ -125,6 +128,13 @@ export class JobManager {
     if (this.#running) this.cancel(this.#running.state.id)
     await this.idle()
     this.#listeners.clear()
+  }
+
+  // Converting a schema walks it whole; kinds never change, so once per kind is enough.
+  #paramsSchema(kind: string, params: JobKind['params']): JsonSchema {
+    let schema = this.#schemas.get(kind)
+    if (!schema) this.#schemas.set(kind, (schema = paramsJsonSchema(params)))
+    return schema
   }
 
   #entry(id: string): Entry {

@@ -190,6 +190,37 @@ describe('T5 predictor and the evaluation runner', () => {
     expect(counted.flops).toBeGreaterThan((await predictor.predictTask(tasks[0]!)).flops)
   })
 
+  it('gives the same predictions with the adapter merged, static or per-example (and frees every tensor)', async () => {
+    const tasks = evalTasksFromSni(testTasks.slice(0, 1), 3)
+    const config = { input: 'instance' as const, maxNewTokens: 6, batchSize: 2, maxSourceTokens: 128 }
+    const source: AdapterSource<SniTask> = {
+      adapterForTask: async () => {
+        const adapters: LoraSet = new Map()
+        loraModuleIds(model.config).forEach((id, i) => {
+          const dims = moduleDims(model.config, id)
+          adapters.set(id, {
+            kind: 'per-example',
+            A: tf.randomNormal([1, dims.in, 4], 0, dims.in ** -0.5, 'float32', 30 + i),
+            B: tf.randomNormal([1, 4, dims.out], 0, 0.3, 'float32', 60 + i),
+            scale: 2,
+          })
+        })
+        const states = tf.randomNormal([1, 5, model.config.dModel], 0, 3, 'float32', 9) as tf.Tensor3D
+        return { adapters, extraMemory: { states, mask: tf.tensor2d([[1, 1, 1, 1, 0]]) } }
+      },
+    }
+    const plain = await new T5Predictor(model, tokenizer, config).predictTask(tasks[0]!)
+    const perExample = await new T5Predictor(model, tokenizer, { ...config, adapterMode: 'per-example' }, source).predictTask(tasks[0]!)
+    expect(perExample.predictions).not.toEqual(plain.predictions)
+    const before = tf.memory().numTensors
+    for (const adapterMode of ['merged', 'static'] as const) {
+      const out = await new T5Predictor(model, tokenizer, { ...config, adapterMode }, source).predictTask(tasks[0]!)
+      expect(out, adapterMode).toEqual(perExample)
+    }
+    expect(tf.memory().numTensors).toBe(before)
+    expect(() => new T5Predictor(model, tokenizer, { adapterMode: 'fused' as never })).toThrow(/unknown adapterMode 'fused', expected one of: merged, static, per-example/)
+  })
+
   it('writes an eval run whose files agree with the predictions and the FLOPs formula', async () => {
     const workspace = new Workspace(root)
     const tasks = evalTasksFromSni(testTasks.slice(0, 2), 3)

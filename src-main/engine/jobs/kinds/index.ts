@@ -4,5 +4,7 @@
  */
 import type { JobKind } from '../job-kind.ts'
 import { matmulBenchmark } from './matmul-benchmark.ts'
+import { datasetImport } from './dataset-import.ts'
+import { STAGE_JOB_KINDS } from '../../stages/index.ts'
 
-export const BUILTIN_JOB_KINDS: readonly JobKind[] = [matmulBenchmark]
+export const BUILTIN_JOB_KINDS: readonly JobKind[] = [matmulBenchmark, datasetImport, ...STAGE_JOB_KINDS]

@@ -6,6 +6,7 @@ import type { LoraModuleId } from './types.ts'
 export type { LoraModuleId, LoraSet, PerExampleLora, StaticLora } from './types.ts'
 export { loraModules, moduleDims, LORA_STACKS, type LoraModuleInfo, type LoraStack, type LoraTarget, type AttentionTarget, type FfnTarget } from './modules.ts'
 export { PeftAdapter, type PeftAdapterConfig } from './peft.ts'
+export { mergedWeights, toStaticLora, SHARED_ADAPTER_MODES, type SharedAdapterMode } from './merge.ts'
 export { loraLinear, checkLoraShapes, setPerExampleMode, getPerExampleMode, type PerExampleMode } from './apply.ts'
 
 /** PEFT module paths for a config and targets (default q, v), in a fixed order (see `loraModules`). */

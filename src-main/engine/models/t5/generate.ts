@@ -1,14 +1,15 @@
 /**
- * Greedy decoding with a key/value cache: the encoder and the cross-attention keys/values run once;
+ * Greedy decoding with a key/value cache: the encoder and the cross-attention keys/values run once
+ * (a task's extra memory may come already projected, memory.ts `CachedMemory`);
  * each step feeds one token per row and appends its self-attention keys/values. A row stops after
  * EOS (it is included in the output); finished rows are fed padding until every row is done.
  */
 import { tf } from '../../backend/index.ts'
 import type { KeyValue } from './attention.ts'
 import type { T5RunContext } from './context.ts'
-import { crossKeyValues, lmLogits, runDecoder } from './decoder.ts'
+import { lmLogits, runDecoder } from './decoder.ts'
 import { runEncoder } from './encoder.ts'
-import { fuseMemory, type ExtraMemory } from './memory.ts'
+import { crossMemoryKeyValues, type CachedMemory, type ExtraMemory } from './memory.ts'
 
 function disposeKv(kvs: KeyValue[] | undefined): void {
   for (const kv of kvs ?? []) {
@@ -23,13 +24,13 @@ export async function greedyGenerate(
   attentionMask: tf.Tensor2D,
   maxNewTokens: number,
   extraMemory?: ExtraMemory,
+  cachedMemory?: CachedMemory,
 ): Promise<number[][]> {
   const { config } = ctx
   const batch = inputIds.shape[0]
   const { cross, mask } = tf.tidy(() => {
     const encoded = runEncoder(ctx, inputIds, attentionMask)
-    const fused = fuseMemory(encoded, attentionMask, extraMemory)
-    return { cross: crossKeyValues(ctx, fused.memory), mask: fused.mask } as unknown as tf.TensorContainer
+    return crossMemoryKeyValues(ctx, encoded, attentionMask, extraMemory, cachedMemory) as unknown as tf.TensorContainer
   }) as unknown as { cross: KeyValue[]; mask: tf.Tensor2D }
   const out: number[][] = Array.from({ length: batch }, () => [])
   const done = new Array<boolean>(batch).fill(false)

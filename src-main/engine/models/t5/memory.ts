@@ -1,11 +1,34 @@
-/** Cross-attention memory with instruction fusion (decisions.md §1): [extra states ; encoder states]. */
+/**
+ * Cross-attention memory with instruction fusion (decisions.md §1): [extra states ; encoder states].
+ * The extra states of a task are the same for every row, so they can also come already projected, once
+ * per task (`CachedMemory`): their keys/values are then tiled to the batch instead of being recomputed by
+ * every cross-attention layer for every batch (tagi-method.md §1 step 4, "encoded once per task").
+ */
 import { tf } from '../../backend/index.ts'
+import type { KeyValue } from './attention.ts'
+import type { T5RunContext } from './context.ts'
+import { crossKeyValues } from './decoder.ts'
 
 export interface ExtraMemory {
   /** (B, M, d_model) states prepended to the encoder output in every cross-attention. */
   states: tf.Tensor3D
   /** (B, M) 1 = attend, 0 = padding. */
   mask: tf.Tensor2D
+}
+
+/** Extra memory already projected: per decoder layer, cross-attention keys/values (1, M, H, Dk); mask (1, M). */
+export interface CachedMemory {
+  keyValues: KeyValue[]
+  mask: tf.Tensor2D
+}
+
+/**
+ * `t` (1, …) repeated to (n, …) as a new tensor. A concat of n views: on wasm `tf.tile` (and `broadcastTo`,
+ * built on it) runs about 20x slower than concat for a (1, 161, 4, 16) → 32-row copy.
+ */
+export function repeatRows<T extends tf.Tensor>(t: T, n: number): T {
+  if (t.shape[0] !== 1) throw new Error(`repeatRows: expected a tensor of batch 1, found shape [${t.shape.join(', ')}]`)
+  return (n === 1 ? tf.clone(t) : tf.concat(new Array<T>(n).fill(t), 0)) as T
 }
 
 /** Memory for cross-attention: [extra ; encoder] with the masks concatenated the same way. */
@@ -23,4 +46,47 @@ export function fuseMemory(encoderStates: tf.Tensor3D, attentionMask: tf.Tensor2
     memory: tf.concat([extra.states, encoderStates], 1),
     mask: tf.concat([tf.cast(extra.mask, 'float32') as tf.Tensor2D, mask], 1),
   }
+}
+
+/** Project a batch-1 extra memory once: what `crossMemoryKeyValues` takes as `cached`. */
+export function cacheMemory(ctx: T5RunContext, extra: ExtraMemory): CachedMemory {
+  const { states, mask } = extra
+  if (states.rank !== 3 || states.shape[0] !== 1 || states.shape[2] !== ctx.config.dModel) {
+    throw new Error(`extraMemory.states should have shape [1, M, ${ctx.config.dModel}] (one memory per task), found [${states.shape.join(', ')}]`)
+  }
+  if (mask.rank !== 2 || mask.shape[0] !== 1 || mask.shape[1] !== states.shape[1]) {
+    throw new Error(`extraMemory.mask should have shape [1, ${states.shape[1]}], found [${mask.shape.join(', ')}]`)
+  }
+  return { keyValues: crossKeyValues(ctx, states), mask: tf.cast(mask, 'float32') as tf.Tensor2D }
+}
+
+/**
+ * Every decoder layer's cross-attention keys/values (B, M + S, H, Dk) and the memory mask (B, M + S), for
+ * encoder states (B, S, d). The extra part comes from `cached` (tiled, no projection) or from `extra`
+ * (projected here with the encoder states); a row-wise projection makes both the same up to float error.
+ */
+export function crossMemoryKeyValues(
+  ctx: T5RunContext,
+  encoderStates: tf.Tensor3D,
+  attentionMask: tf.Tensor2D,
+  extra?: ExtraMemory,
+  cached?: CachedMemory,
+): { cross: KeyValue[]; mask: tf.Tensor2D } {
+  if (extra && cached) throw new Error('cross-attention memory: give extra states or cached keys/values, not both')
+  if (!cached) {
+    const fused = fuseMemory(encoderStates, attentionMask, extra)
+    return { cross: crossKeyValues(ctx, fused.memory), mask: fused.mask }
+  }
+  const [b, s] = encoderStates.shape
+  const m = cached.mask.shape[1]
+  const { numHeads: h, dKv } = ctx.config
+  // Joined as 2-D rows (B, M·H·Dk) | (B, S·H·Dk): concat along the last axis of a 2-D tensor is a row copy.
+  const join = (extra: tf.Tensor4D, own: tf.Tensor4D): tf.Tensor4D =>
+    tf.reshape(tf.concat([repeatRows(tf.reshape(extra, [1, m * h * dKv]), b), tf.reshape(own, [b, s * h * dKv])], 1), [b, m + s, h, dKv])
+  const cross = crossKeyValues(ctx, encoderStates).map((kv, l) => ({
+    key: join(cached.keyValues[l]!.key, kv.key), // (B, M + S, H, Dk)
+    value: join(cached.keyValues[l]!.value, kv.value),
+  }))
+  const mask = tf.concat([repeatRows(cached.mask, b), tf.cast(attentionMask, 'float32') as tf.Tensor2D], 1) // (B, M + S)
+  return { cross, mask }
 }

@@ -11,10 +11,11 @@ import { checkLoraShapes } from '../lora/apply.ts'
 import type { LoraSet } from '../lora/types.ts'
 import { t5ConfigFromHf, t5ConfigToHf, validateT5Config, type T5Config } from './config.ts'
 import type { T5RunContext } from './context.ts'
-import { lmLogits, runDecoder, crossKeyValues } from './decoder.ts'
+import { lmLogits, runDecoder } from './decoder.ts'
 import { runEncoder } from './encoder.ts'
 import { greedyGenerate } from './generate.ts'
-import { fuseMemory, type ExtraMemory } from './memory.ts'
+import { crossMemoryKeyValues, type ExtraMemory } from './memory.ts'
+import { disposePreparedTask, prepareTask, preparedContext, type PreparedAdapterMode, type PreparedTask, type TaskConditioningInput } from './prepared.ts'
 import { labelCrossEntropy } from './loss.ts'
 import { internalShape, isIgnorableKey, isLinearKey, linearModulePaths, t5WeightShapes } from './weights.ts'
 
@@ -25,6 +26,8 @@ export interface ForwardOptions {
   adapters?: LoraSet
   /** Instruction fusion: prepended to the cross-attention memory (decisions.md §1). */
   extraMemory?: ExtraMemory
+  /** A task's adapter and memory prepared once (`prepareTask`); excludes `adapters` and `extraMemory`. */
+  prepared?: PreparedTask
 }
 
 export interface T5Batch {
@@ -145,7 +148,27 @@ export class T5Model {
 
   private context(opts: ForwardOptions = {}, batch?: number): T5RunContext {
     if (opts.adapters) this.checkAdapters(opts.adapters, batch)
-    return { config: this.config, weights: this.vars as Map<string, tf.Tensor>, training: opts.training ?? false, adapters: opts.adapters }
+    const base: T5RunContext = { config: this.config, weights: this.vars as Map<string, tf.Tensor>, training: opts.training ?? false, adapters: opts.adapters }
+    if (!opts.prepared) return base
+    if (opts.adapters || opts.extraMemory) {
+      throw new Error('T5: give either `prepared` or `adapters`/`extraMemory`, not both (a prepared task already holds its adapter and memory)')
+    }
+    if (opts.prepared.config !== this.config) throw new Error('T5: this prepared task was prepared for another model (prepare it with this model\'s prepareTask)')
+    return preparedContext(base, opts.prepared)
+  }
+
+  /**
+   * Prepare a task's shared conditioning once for all of its batches: the adapter (static, or per-example
+   * with batch 1) merged into copies of its weights ('merged') or turned into static LoRAs ('static'), and
+   * the batch-1 extra memory projected to cross-attention keys/values. Dispose it with `disposePreparedTask`.
+   */
+  prepareTask(conditioning: TaskConditioningInput, mode: PreparedAdapterMode = 'merged'): PreparedTask {
+    if (conditioning.adapters) this.checkAdapters(conditioning.adapters, 1)
+    return prepareTask(this.context(), conditioning, mode)
+  }
+
+  disposePreparedTask(prepared: PreparedTask): void {
+    disposePreparedTask(prepared)
   }
 
   /** Throws (naming the module) if an adapter targets a module this model lacks or has the wrong shapes. */
@@ -169,8 +192,8 @@ export class T5Model {
     const ctx = this.context(opts, batch.inputIds.shape[0])
     return tf.tidy(() => {
       const encoderStates = runEncoder(ctx, batch.inputIds, batch.attentionMask)
-      const { memory, mask } = fuseMemory(encoderStates, batch.attentionMask, opts.extraMemory)
-      const { hidden } = runDecoder(ctx, batch.decoderInputIds, mask, crossKeyValues(ctx, memory))
+      const { cross, mask } = crossMemoryKeyValues(ctx, encoderStates, batch.attentionMask, opts.extraMemory, opts.prepared?.memory)
+      const { hidden } = runDecoder(ctx, batch.decoderInputIds, mask, cross)
       const logits = lmLogits(ctx, hidden)
       const result: T5ForwardResult = { encoderStates, logits }
       if (batch.labels) result.loss = labelCrossEntropy(logits, batch.labels)
@@ -184,7 +207,7 @@ export class T5Model {
     opts: ForwardOptions & { maxNewTokens: number },
   ): Promise<number[][]> {
     const ctx = this.context({ ...opts, training: false }, inputs.inputIds.shape[0])
-    return greedyGenerate(ctx, inputs.inputIds, inputs.attentionMask, opts.maxNewTokens, opts.extraMemory)
+    return greedyGenerate(ctx, inputs.inputIds, inputs.attentionMask, opts.maxNewTokens, opts.extraMemory, opts.prepared?.memory)
   }
 
   /** Add static adapters into the weights (sign −1 removes them again: unmerge). */
@@ -224,4 +247,4 @@ export class T5Model {
   }
 }
 
-export type { ExtraMemory }
+export type { ExtraMemory, PreparedTask, PreparedAdapterMode, TaskConditioningInput }

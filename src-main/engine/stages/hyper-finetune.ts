@@ -1,0 +1,254 @@
+/**
+ * Stage (e): hypernetwork finetuning on the training tasks (tagi-method.md §3.3, paper Eq. 4-6):
+ *
+ *   L = L_ce + λ1·L_kl + λ2·L_ins        λ1 = 5, λ2 = sigmoid(L_ins)  (decisions.md §1; each term can be off)
+ *
+ * The student is the frozen backbone + the adapter generated from the task's instruction, reading the
+ * instance input alone, with the instruction's states fused into the decoder memory. The KL teacher is the
+ * backbone + the LoRA of the task's group reading the full prompt (paper Eq. 5), or the meta-trained model
+ * (the code's choice); L_ins aligns the generated update with the group LoRA's. Instruction encodings are
+ * computed once per task (the encoder is frozen), and each adapter once per task in the batch.
+ */
+import { z } from 'zod'
+import { tf } from '../backend/index.ts'
+import type { Rng } from '../data/random.ts'
+import type { SniTask } from '../data/sni/task.ts'
+import { defineJobKind, type JobContext } from '../jobs/job-kind.ts'
+import { combineTagiLoss, labelCrossEntropy, logitKl, parameterAlignment, type TeacherFactors } from '../losses/index.ts'
+import { adaptersForBatch, encodeInstructions, HyperConfigSchema, HyperNetwork, type InstructionEncoding } from '../models/hyper/index.ts'
+import type { T5Model } from '../models/t5/index.ts'
+import { Workspace } from '../store/workspace.ts'
+import type { TextTokenizer } from '../tokenizers/index.ts'
+import { train } from '../training/index.ts'
+import type { StageResult } from './backbone.ts'
+import { batchLogits, disposeSeq2SeqBatch, loadRunModel, MODEL_DIR, openStageRun, resolveDataset, seq2seqBatch, SUITE_DATASET, trainingConfig, TrainingSchema, type Seq2SeqBatch, type StageStep } from './common.ts'
+import { buildInstanceExamples, instructionText, type PromptOptions } from './examples.ts'
+import { HYPER_DIR, TinyHyperDefaults } from './hyper-pretrain.ts'
+import { PromptSchema } from './metatrain.ts'
+import { loadTeachers, type TeacherBank } from './teacher-bank.ts'
+
+export const LossSchema = z.strictObject({
+  /** L_ce on the labels (off: the "w/o L_ce" ablation). */
+  labels: z.boolean().default(true),
+  kl: z
+    .strictObject({
+      weight: z.number().nonnegative().default(5),
+      temperature: z.number().positive().default(3),
+      standardize: z.boolean().default(true),
+      scaleByTemperatureSquared: z.boolean().default(true),
+      /** 'group-lora': backbone + the group's LoRA on the full prompt (paper); 'metatrain': the code's teacher. */
+      teacher: z.enum(['group-lora', 'metatrain']).default('group-lora'),
+    })
+    .nullable()
+    .prefault({}),
+  ins: z
+    .strictObject({
+      orientation: z.enum(['delta', 'factors', 'code-swapped']).default('delta'),
+      scale: z.number().positive().default(1000),
+      weighting: z.enum(['sigmoid', 'constant']).default('sigmoid'),
+      weight: z.number().nonnegative().default(1),
+    })
+    .nullable()
+    .prefault({}),
+})
+export type LossParams = z.output<typeof LossSchema>
+
+export const HyperFinetuneParams = z.strictObject({
+  backbone: z.string().min(1),
+  /** Teacher LoRA runs (one per group); needed for L_ins and for the 'group-lora' KL teacher. */
+  teachers: z.array(z.string()).default([]),
+  /** A hyper-pretrain run to start from; null = fresh init (the "w/o pretraining" ablation). */
+  pretrained: z.string().nullable().default(null),
+  /** The meta-train run, for the 'metatrain' KL teacher. */
+  metatrain: z.string().nullable().default(null),
+  dataset: z.string().default(SUITE_DATASET),
+  instancesPerTask: z.number().int().positive().default(100),
+  prompt: PromptSchema.default({ setting: 'def+2pos', maxSourceTokens: 160, maxTargetTokens: 32 }),
+  /** Used when there is no pretrained run; with one, its saved config is used and this must match it. */
+  hyper: HyperConfigSchema.prefault(TinyHyperDefaults),
+  loss: LossSchema.prefault({}),
+  /** 'hyper': pooler + generators (paper figure); 'hyper+norms': also embeddings and norms (the code). */
+  trainable: z.enum(['hyper', 'hyper+norms']).default('hyper'),
+  training: TrainingSchema.default({ steps: 400, batchSize: 16, learningRate: 1e-3, warmupFraction: 0.02, decay: 'constant', checkpointEvery: 50, seed: 42 }),
+  resume: z.string().nullable().default(null),
+  name: z.string().nullable().default(null),
+})
+export type HyperFinetuneParams = z.output<typeof HyperFinetuneParams>
+
+export interface FinetuneBatch {
+  student: Seq2SeqBatch
+  /** (U, d) pooled instructions of the batch's distinct tasks. */
+  pooled: tf.Tensor2D
+  /** (B) row → its task's position among the U. */
+  taskIndex: tf.Tensor1D
+  /** (B, S_I, d) and (B, S_I): the fused instruction memory of each row. */
+  memory: { states: tf.Tensor3D; mask: tf.Tensor2D }
+  teacherLogits: tf.Tensor3D | null
+  /** Teacher factors per module for the U tasks, and which of them have a teacher. */
+  teacherFactors: Map<string, TeacherFactors> | null
+  hasTeacher: tf.Tensor1D | null
+}
+
+const gatherRows = <T extends tf.Tensor>(x: T, rows: number[]): T => tf.tidy(() => tf.gather(x, tf.tensor1d(rows, 'int32')) as T)
+
+/** What the finetuning step reads; the stage loads it from runs, bench/ builds it directly. */
+export interface HyperFinetuneInputs {
+  model: T5Model
+  tokenizer: TextTokenizer
+  hyper: HyperNetwork
+  /** Needed for L_ins and for the 'group-lora' KL teacher. */
+  teachers: TeacherBank | null
+  /** The 'metatrain' KL teacher, else null. */
+  klModel: T5Model | null
+  /**
+   * The frozen backbone under the group-LoRA KL teacher; `model` itself unless finetuning also trains the
+   * backbone's embeddings and norms, where the teacher must keep the original θ0 (paper Eq. 5).
+   */
+  teacherBackbone?: T5Model
+  tasks: readonly SniTask[]
+  prompt: PromptOptions
+  loss: LossParams
+}
+
+/**
+ * The finetuning step: student rows (instance input alone) with their task's generated adapter and fused
+ * instruction memory; teacher logits (no gradient) and teacher factors built with the batch; the loss
+ * L_ce + λ1·L_kl + λ2·L_ins. Instructions are encoded once here; `dispose` releases them.
+ */
+export function hyperFinetuneStep({ model, tokenizer, hyper, teachers, klModel, teacherBackbone = model, tasks, prompt, loss }: HyperFinetuneInputs): StageStep<FinetuneBatch> & { dispose(): void } {
+  const students = buildInstanceExamples(tasks, 'instance', prompt, tokenizer)
+  const teacherInputs = loss.kl ? buildInstanceExamples(tasks, 'full-prompt', prompt, tokenizer) : null
+  const instructions: InstructionEncoding = encodeInstructions(
+    model,
+    tokenizer,
+    tasks.map((task) => instructionText(task, prompt, tokenizer)),
+    prompt.maxSourceTokens,
+    hyper.config.pooling === 'masked',
+  )
+  const groupOfTask = tasks.map((task) => teachers?.groupIndex(task) ?? -1)
+
+  const makeBatch = (indices: number[], rng: Rng): FinetuneBatch => {
+    const taskIds = [...new Set(indices.map((i) => students[i]!.task))]
+    const rowTask = indices.map((i) => taskIds.indexOf(students[i]!.task))
+    const rowTaskIds = indices.map((i) => students[i]!.task)
+    const targets = indices.map((i) => rng.pick(students[i]!.targets)) // one reference, shared by student and teacher
+    const student = seq2seqBatch(indices.map((i, b) => ({ source: students[i]!.source, target: targets[b]! })), tokenizer.padId, tokenizer.decoderStartId)
+    let teacherLogits: tf.Tensor3D | null = null
+    if (loss.kl && teacherInputs) {
+      const teacherBatch = seq2seqBatch(indices.map((i, b) => ({ source: teacherInputs[i]!.source, target: targets[b]! })), tokenizer.padId, tokenizer.decoderStartId)
+      teacherLogits = klModel
+        ? batchLogits(klModel, teacherBatch)
+        : tf.tidy(() => batchLogits(teacherBackbone, teacherBatch, { adapters: teachers!.perExample(rowTaskIds.map((t) => groupOfTask[t]!)) }))
+      disposeSeq2SeqBatch(teacherBatch)
+    }
+    const groups = taskIds.map((t) => groupOfTask[t]!)
+    return {
+      student,
+      pooled: gatherRows(instructions.pooled, taskIds),
+      taskIndex: tf.tensor1d(rowTask, 'int32'),
+      memory: { states: gatherRows(instructions.states, rowTaskIds), mask: gatherRows(instructions.mask, rowTaskIds) },
+      teacherLogits,
+      teacherFactors: loss.ins ? teachers!.factors(groups, hyper.moduleIds()) : null,
+      hasTeacher: loss.ins ? tf.tensor1d(groups.map((g) => (g >= 0 ? 1 : 0))) : null,
+    }
+  }
+
+  return {
+    itemCount: students.length,
+    makeBatch,
+    lossFn: (batch) => {
+      const generated = hyper.generate(batch.pooled)
+      const adapters = adaptersForBatch(generated, batch.taskIndex)
+      const logits = batchLogits(model, batch.student, { training: true, adapters, extraMemory: hyper.config.fusion ? batch.memory : undefined })
+      const { labels, targetMask } = batch.student
+      const ce = labelCrossEntropy(logits, labels, targetMask)
+      const kl = loss.kl ? logitKl(logits, batch.teacherLogits!, targetMask, loss.kl) : null
+      const ins = loss.ins ? parameterAlignment(generated, batch.teacherFactors!, batch.hasTeacher!, loss.ins) : null
+      const { total, lambda2 } = combineTagiLoss(
+        { ce: loss.labels ? ce : null, kl, ins },
+        { labels: loss.labels, logits: loss.kl, params: loss.ins },
+      )
+      const terms: Record<string, tf.Scalar> = { ce }
+      if (kl) terms.kl = kl
+      if (ins) terms.ins = ins
+      if (lambda2) terms.lambda2 = lambda2
+      return { loss: total, terms }
+    },
+    batchTokens: (batch) => batch.student.tokens,
+    disposeBatch: (batch) => {
+      disposeSeq2SeqBatch(batch.student)
+      tf.dispose([batch.pooled, batch.taskIndex, batch.memory.states, batch.memory.mask])
+      if (batch.teacherLogits) batch.teacherLogits.dispose()
+      if (batch.hasTeacher) batch.hasTeacher.dispose()
+      for (const f of batch.teacherFactors?.values() ?? []) tf.dispose([f.A, f.B])
+    },
+    dispose: () => tf.dispose([instructions.pooled, instructions.states, instructions.mask]),
+  }
+}
+
+export async function runHyperFinetuneStage(params: HyperFinetuneParams, ctx: JobContext, onRun?: (runId: string) => void): Promise<StageResult> {
+  const workspace = new Workspace(ctx.workspaceDir)
+  const { resume, name, ...config } = params
+  const { loss } = params
+  if (!loss.labels && !loss.kl && !loss.ins) throw new Error('hyper-finetune: every loss term is off (labels, kl, ins); nothing would be trained')
+  if (loss.kl?.teacher === 'metatrain' && !params.metatrain) throw new Error("hyper-finetune: the 'metatrain' KL teacher needs the metatrain run (metatrain)")
+  if ((loss.ins || loss.kl?.teacher === 'group-lora') && params.teachers.length === 0) throw new Error('hyper-finetune: L_ins and the group-LoRA KL teacher need teacher runs (teachers)')
+  const data = await resolveDataset(workspace, params.dataset, params.instancesPerTask)
+  const parents: Record<string, string | string[]> = { dataset: data.ref, backbone: params.backbone, teachers: params.teachers }
+  if (params.pretrained) parents.pretrained = params.pretrained
+  if (params.metatrain) parents.metatrain = params.metatrain
+  const run = openStageRun(workspace, { stage: 'hyper-finetune', config, parents, name: name ?? undefined, resumeId: resume ?? undefined })
+  onRun?.(run.id)
+  if (run.record.status === 'completed') return { runId: run.id, stage: 'hyper-finetune', summary: run.record.summary }
+
+  const { model, tokenizer } = await loadRunModel(workspace, params.backbone, ['backbone'])
+  const training = trainingConfig(params.training)
+  let hyper: HyperNetwork
+  if (params.pretrained) {
+    const pre = workspace.runs.open(params.pretrained)
+    if (pre.record.stage !== 'hyper-pretrain' || pre.record.status !== 'completed') throw new Error(`run ${params.pretrained} is not a completed hyper-pretrain run`)
+    hyper = HyperNetwork.load(pre.path(HYPER_DIR), model.config)
+    if (JSON.stringify(hyper.config) !== JSON.stringify(params.hyper)) {
+      throw new Error(`hyper-finetune: the hyper config differs from the pretrained run's (${JSON.stringify(hyper.config)}); leave it at the pretrained one`)
+    }
+  } else hyper = HyperNetwork.create(model.config, params.hyper, training.seed)
+  const teachers: TeacherBank | null = params.teachers.length ? loadTeachers(workspace, params.teachers, model.config) : null
+  const klModel = loss.kl?.teacher === 'metatrain' ? (await loadRunModel(workspace, params.metatrain!, ['metatrain'])).model : null
+  const ownTeacherBackbone = params.trainable === 'hyper+norms' && loss.kl?.teacher === 'group-lora'
+  const teacherBackbone = ownTeacherBackbone ? (await loadRunModel(workspace, params.backbone, ['backbone'])).model : model
+  const tasks = data.train
+  const step = hyperFinetuneStep({ model, tokenizer, hyper, teachers, klModel, teacherBackbone, tasks, prompt: params.prompt, loss })
+  const trainable = new Map(hyper.variables)
+  if (params.trainable === 'hyper+norms') {
+    for (const [key, v] of model.weights()) if (key === 'shared.weight' || key.endsWith('layer_norm.weight')) trainable.set(`backbone.${key}`, v)
+  }
+  ctx.log(`hyper-finetune: ${step.itemCount} instances of ${tasks.length} tasks; losses ${[loss.labels && 'ce', loss.kl && `kl(${loss.kl.teacher})`, loss.ins && 'ins'].filter(Boolean).join(' + ')}`)
+
+  try {
+    const result = await train<FinetuneBatch>({ run, config: training, stageConfig: config, trainable, ...step, ctx })
+    hyper.save(run.path(HYPER_DIR))
+    // With the code's trainable set the backbone's embeddings and norms changed too: keep that backbone.
+    if (params.trainable === 'hyper+norms') {
+      model.save(run.path(MODEL_DIR))
+      tokenizer.save(run.path(MODEL_DIR))
+    }
+    const summary = { finalLoss: result.finalLoss, steps: result.steps, seconds: result.seconds, parameters: hyper.parameterCount() }
+    run.update({ status: 'completed', summary })
+    return { runId: run.id, stage: 'hyper-finetune', summary }
+  } finally {
+    step.dispose()
+    teachers?.dispose()
+    klModel?.dispose()
+    if (ownTeacherBackbone) teacherBackbone.dispose()
+    model.dispose()
+    hyper.dispose()
+  }
+}
+
+export const hyperFinetuneJob = defineJobKind({
+  kind: 'hyper-finetune',
+  title: 'Hypernetwork finetuning',
+  description: 'Train the hypernetwork on the training tasks: L_ce + λ1·L_kl (teacher logits) + λ2·L_ins (teacher LoRA alignment).',
+  params: HyperFinetuneParams,
+  run: (params, ctx) => runHyperFinetuneStage(params, ctx),
+})

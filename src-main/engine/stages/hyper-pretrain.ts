@@ -1,0 +1,128 @@
+/**
+ * Stage (d): hypernetwork pretraining on unlabeled text (tagi-method.md §3.2, HINT's procedure, paper Eq. 3).
+ * Each packed token sequence is split a | b | c: the frozen encoder reads a, the hypernetwork turns it into
+ * an adapter (and, with fusion, a's states join the decoder memory); the adapted backbone reads b and is
+ * trained to produce c. Loss: L_pred only. Only the pooler and the generators learn (decisions.md §1
+ * point 7); fusion is on when the hypernetwork's config says so (§3.2 leaves it open; §10.2 assumes on).
+ */
+import { z } from 'zod'
+import { tf } from '../backend/index.ts'
+import { corpusFromTasks, splitAbc } from '../data/pretraining.ts'
+import { padBatch } from '../eval/model-io.ts'
+import { defineJobKind, type JobContext } from '../jobs/job-kind.ts'
+import { labelCrossEntropy } from '../losses/index.ts'
+import { adaptersForBatch, encodeInstructionIds, HyperConfigSchema, HyperNetwork, type InstructionEncoding } from '../models/hyper/index.ts'
+import type { T5Model } from '../models/t5/index.ts'
+import { Workspace } from '../store/workspace.ts'
+import type { TextTokenizer } from '../tokenizers/index.ts'
+import { train } from '../training/index.ts'
+import type { StageResult } from './backbone.ts'
+import { batchLogits, disposeSeq2SeqBatch, loadRunModel, openStageRun, resolveDataset, seq2seqBatch, SUITE_DATASET, trainingConfig, TrainingSchema, type Seq2SeqBatch, type StageStep } from './common.ts'
+
+/** The folder inside a hypernetwork run that holds it (hyper_config.json + hypernetwork.safetensors). */
+export const HYPER_DIR = 'hypernetwork'
+
+export const TinyHyperDefaults = { rank: 4 } as const
+
+export const HyperPretrainParams = z.strictObject({
+  backbone: z.string().min(1),
+  dataset: z.string().default(SUITE_DATASET),
+  instancesPerTask: z.number().int().positive().default(100),
+  hyper: HyperConfigSchema.prefault(TinyHyperDefaults),
+  /** Tokens per packed sequence before the split (1024 in the paper, scaled to the tiny model's texts). */
+  maxSequenceTokens: z.number().int().min(4).default(96),
+  /** Cap of each part, EOS included (HINT: 512). */
+  maxPartTokens: z.number().int().min(2).default(64),
+  training: TrainingSchema.default({ steps: 150, batchSize: 16, learningRate: 1e-3, warmupFraction: 0.02, decay: 'constant', checkpointEvery: 50, seed: 42 }),
+  resume: z.string().nullable().default(null),
+  name: z.string().nullable().default(null),
+})
+export type HyperPretrainParams = z.output<typeof HyperPretrainParams>
+
+export interface AbcBatch {
+  seq: Seq2SeqBatch
+  encoding: InstructionEncoding
+  /** Real tokens of a, b and c. */
+  tokens: number
+}
+
+/**
+ * The pretraining step: each row is one packed sequence split a | b | c; a goes through the frozen encoder
+ * (outside the gradient tape) to the hypernetwork, the adapted backbone reads b and predicts c (L_pred).
+ */
+export function hyperPretrainStep(
+  model: T5Model,
+  tokenizer: TextTokenizer,
+  hyper: HyperNetwork,
+  corpus: readonly string[],
+  params: Pick<HyperPretrainParams, 'maxSequenceTokens' | 'maxPartTokens'>,
+): StageStep<AbcBatch> {
+  // Sequences: the training tasks' texts, packed to maxSequenceTokens (same corpus as the backbone's).
+  const flat = corpus.map((text) => tokenizer.encode(text, { addEos: false })).flat()
+  const sequences: number[][] = []
+  for (let start = 0; start + 4 <= flat.length; start += params.maxSequenceTokens) sequences.push(flat.slice(start, start + params.maxSequenceTokens))
+  const split = { eosId: tokenizer.eosId, maxSequenceTokens: params.maxSequenceTokens, maxPartTokens: params.maxPartTokens }
+  const masked = hyper.config.pooling === 'masked'
+  return {
+    itemCount: sequences.length,
+    makeBatch: (indices, rng) => {
+      const parts = indices.map((i) => splitAbc(sequences[i]!, rng, split))
+      const seq = seq2seqBatch(parts.map((p) => ({ source: p.encoderInput, target: p.target })), tokenizer.padId, tokenizer.decoderStartId)
+      // a → frozen encoder, outside the gradient tape.
+      const { ids, mask } = padBatch(parts.map((p) => p.hyperInput), tokenizer.padId)
+      const encoding = encodeInstructionIds(model, ids, mask, masked)
+      tf.dispose([ids, mask])
+      return { seq, encoding, tokens: seq.tokens + parts.reduce((sum, p) => sum + p.hyperInput.length, 0) }
+    },
+    lossFn: ({ seq, encoding }) => {
+      const adapters = adaptersForBatch(hyper.generate(encoding.pooled))
+      const extraMemory = hyper.config.fusion ? { states: encoding.states, mask: encoding.mask } : undefined
+      const logits = batchLogits(model, seq, { training: true, adapters, extraMemory })
+      const ce = labelCrossEntropy(logits, seq.labels, seq.targetMask)
+      return { loss: ce, terms: { ce } }
+    },
+    batchTokens: (batch) => batch.tokens,
+    disposeBatch: ({ seq, encoding }) => {
+      disposeSeq2SeqBatch(seq)
+      tf.dispose([encoding.pooled, encoding.states, encoding.mask])
+    },
+  }
+}
+
+export async function runHyperPretrainStage(params: HyperPretrainParams, ctx: JobContext, onRun?: (runId: string) => void): Promise<StageResult> {
+  const workspace = new Workspace(ctx.workspaceDir)
+  const { resume, name, ...config } = params
+  const data = await resolveDataset(workspace, params.dataset, params.instancesPerTask)
+  const run = openStageRun(workspace, {
+    stage: 'hyper-pretrain',
+    config,
+    parents: { dataset: data.ref, backbone: params.backbone },
+    name: name ?? undefined,
+    resumeId: resume ?? undefined,
+  })
+  onRun?.(run.id)
+  if (run.record.status === 'completed') return { runId: run.id, stage: 'hyper-pretrain', summary: run.record.summary }
+  const { model, tokenizer } = await loadRunModel(workspace, params.backbone, ['backbone'])
+  const training = trainingConfig(params.training)
+  const hyper = HyperNetwork.create(model.config, params.hyper, training.seed)
+  const step = hyperPretrainStep(model, tokenizer, hyper, corpusFromTasks(data.train), params)
+  ctx.log(`hyper-pretrain: ${step.itemCount} sequences of ≤ ${params.maxSequenceTokens} tokens, ${hyper.parameterCount()} hypernetwork parameters`)
+  try {
+    const result = await train<AbcBatch>({ run, config: training, stageConfig: config, trainable: hyper.variables, ...step, ctx })
+    hyper.save(run.path(HYPER_DIR))
+    const summary = { finalLoss: result.finalLoss, steps: result.steps, seconds: result.seconds, parameters: hyper.parameterCount() }
+    run.update({ status: 'completed', summary })
+    return { runId: run.id, stage: 'hyper-pretrain', summary }
+  } finally {
+    model.dispose()
+    hyper.dispose()
+  }
+}
+
+export const hyperPretrainJob = defineJobKind({
+  kind: 'hyper-pretrain',
+  title: 'Hypernetwork pretraining',
+  description: 'Pretrain the hypernetwork on unlabeled text split a | b | c (a → adapter, b → encoder, c → target), L_pred only.',
+  params: HyperPretrainParams,
+  run: (params, ctx) => runHyperPretrainStage(params, ctx),
+})

@@ -1,0 +1,105 @@
+/**
+ * Stage (c): one teacher LoRA per task group (tagi-method.md §3.1): the frozen backbone + a PEFT LoRA trained
+ * on the group's instances with the full prompt. PEFT semantics: lora_alpha = 2r (scaling 2), A
+ * kaiming-uniform, B = 0, so training starts from the backbone itself. The group is the SNI primary category
+ * (on the built-in suite, each of its task families). Its q/v factors are the targets of parameter
+ * alignment, and backbone + LoRA reading the full prompt is the KL teacher (decisions.md §1 point 4).
+ */
+import { z } from 'zod'
+import { tf } from '../backend/index.ts'
+import { defineJobKind, type JobContext } from '../jobs/job-kind.ts'
+import { PeftAdapter, type LoraSet, type LoraTarget, type PeftAdapterConfig } from '../models/lora/index.ts'
+import type { T5Config } from '../models/t5/index.ts'
+import { Workspace } from '../store/workspace.ts'
+import { loadRunModel, openStageRun, resolveDataset, SUITE_DATASET, taskGroup, trainingConfig, TrainingSchema } from './common.ts'
+import type { StageResult } from './backbone.ts'
+import { PromptSchema } from './metatrain.ts'
+import { trainSupervised } from './supervised.ts'
+
+/** The folder inside a teacher run that holds its PEFT adapter. */
+export const ADAPTER_DIR = 'adapter'
+
+export const TeacherParams = z.strictObject({
+  backbone: z.string().min(1),
+  dataset: z.string().default(SUITE_DATASET),
+  /** The task group (primary SNI category) whose instances train this LoRA. */
+  group: z.string().min(1),
+  instancesPerTask: z.number().int().positive().default(100),
+  // r = 4 for the tiny preset (tagi-method.md §10.2); the paper uses 32 on T5-Base.
+  rank: z.number().int().positive().default(4),
+  /** lora_alpha; null = 2r as PEFT runs in the paper. */
+  alpha: z.number().positive().nullable().default(null),
+  /** q and v everywhere: the modules the hypernetwork generates, hence the ones alignment can compare. */
+  targets: z.array(z.enum(['q', 'k', 'v', 'o', 'wi', 'wi_0', 'wi_1', 'wo'])).min(1).default(['q', 'v']),
+  prompt: PromptSchema.default({ setting: 'def+2pos', maxSourceTokens: 160, maxTargetTokens: 32 }),
+  training: TrainingSchema.default({ steps: 100, batchSize: 16, learningRate: 3e-3, warmupFraction: 0.02, decay: 'constant', checkpointEvery: 50, seed: 42 }),
+  resume: z.string().nullable().default(null),
+  name: z.string().nullable().default(null),
+})
+export type TeacherParams = z.output<typeof TeacherParams>
+
+/** A fresh PEFT LoRA as trainable variables (`<module>.lora_A` / `.lora_B`) and the static adapters that read them. */
+export function teacherLora(
+  config: T5Config,
+  options: Parameters<typeof PeftAdapter.init>[1],
+): { trainable: Map<string, tf.Variable>; adapters: LoraSet; adapterConfig: PeftAdapterConfig } {
+  const init = PeftAdapter.init(config, options)
+  // The factors become variables (the trainer updates them in place); PEFT's tensors are then released.
+  const trainable = new Map<string, tf.Variable>()
+  const adapters: LoraSet = new Map()
+  for (const [id, { A, B }] of init.modules) {
+    const a = tf.variable(A, true)
+    const b = tf.variable(B, true)
+    trainable.set(`${id}.lora_A`, a)
+    trainable.set(`${id}.lora_B`, b)
+    adapters.set(id, { kind: 'static', A: a as unknown as tf.Tensor2D, B: b as unknown as tf.Tensor2D, scale: init.scale })
+  }
+  const adapterConfig = init.config
+  init.dispose()
+  return { trainable, adapters, adapterConfig }
+}
+
+export async function runTeacherStage(params: TeacherParams, ctx: JobContext, onRun?: (runId: string) => void): Promise<StageResult> {
+  const workspace = new Workspace(ctx.workspaceDir)
+  const { resume, name, ...config } = params
+  const data = await resolveDataset(workspace, params.dataset, params.instancesPerTask)
+  const tasks = data.train.filter((task) => taskGroup(task) === params.group)
+  if (tasks.length === 0) {
+    const groups = [...new Set(data.train.map(taskGroup))]
+    throw new Error(`no training task of group '${params.group}' in dataset '${params.dataset}' (groups: ${groups.join(', ')})`)
+  }
+  const run = openStageRun(workspace, {
+    stage: 'teacher',
+    config,
+    parents: { dataset: data.ref, backbone: params.backbone },
+    name: name ?? `teacher ${params.group}`,
+    resumeId: resume ?? undefined,
+  })
+  onRun?.(run.id)
+  if (run.record.status === 'completed') return { runId: run.id, stage: 'teacher', summary: run.record.summary }
+  const { model, tokenizer } = await loadRunModel(workspace, params.backbone, ['backbone'])
+  const training = trainingConfig(params.training)
+  const alpha = params.alpha ?? 2 * params.rank
+  const { trainable, adapters, adapterConfig } = teacherLora(model.config, { r: params.rank, alpha, targets: params.targets as LoraTarget[], seed: training.seed, baseModel: params.backbone })
+  try {
+    const result = await trainSupervised({ run, model, tokenizer, tasks, prompt: params.prompt, training, stageConfig: config, trainable, adapters, ctx })
+    const modules = new Map([...adapters].map(([id, lora]) => [id, { A: tf.clone(lora.A) as tf.Tensor2D, B: tf.clone(lora.B) as tf.Tensor2D }]))
+    const adapter = new PeftAdapter(adapterConfig, modules)
+    adapter.save(run.path(ADAPTER_DIR))
+    adapter.dispose()
+    const summary = { group: params.group, tasks: tasks.map((t) => t.name), finalLoss: result.finalLoss, steps: result.steps, seconds: result.seconds, rank: params.rank, alpha }
+    run.update({ status: 'completed', summary })
+    return { runId: run.id, stage: 'teacher', summary }
+  } finally {
+    model.dispose()
+    for (const v of trainable.values()) v.dispose()
+  }
+}
+
+export const teacherJob = defineJobKind({
+  kind: 'train-teacher',
+  title: 'Teacher LoRA',
+  description: "Train one PEFT LoRA (alpha = 2r, B = 0 at init) on a task group's instances with the full prompt, on the frozen backbone.",
+  params: TeacherParams,
+  run: (params, ctx) => runTeacherStage(params, ctx),
+})
