@@ -9,11 +9,14 @@ import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Page } from 'playwright-core'
 import { REPO_ROOT, startStudioWeb, type StudioWeb } from './helpers/studio-process.ts'
+import { BackboneParams } from '../../src-main/engine/stages/index.ts'
 import { launchBrowser, openStudio, screenshot, waitForHash, waitForTheme, type TestBrowser } from './helpers/browser.ts'
 
 const SAMPLE = resolve(REPO_ROOT, '../shared/data/sni/sample')
 // 120 steps of 8 instances: ~15 s of training here, long enough to watch, cancel and resume.
 const STEPS = 120
+// The form must show the engine's own defaults: read them from the stage's params schema, not a copy.
+const BACKBONE_TRAINING_DEFAULTS = BackboneParams.shape.training.parse(undefined)
 
 let studio: StudioWeb
 let browser: TestBrowser
@@ -73,7 +76,7 @@ describe('runs page', () => {
     await chooseKind('train-backbone')
     await fillGroup('training', {})
     expect(await page.locator('#opt-training-decay option').allTextContents()).toEqual(['constant', 'linear'])
-    expect(await page.locator('#opt-training-steps').inputValue()).toBe('300')
+    expect(await page.locator('#opt-training-steps').inputValue()).toBe(String(BACKBONE_TRAINING_DEFAULTS.steps))
     expect(await page.locator('[data-testid="field-training.checkpointEvery"]').textContent()).toContain('integer, > 0')
     await screenshot(page, 'runs-1-launch-form')
 
@@ -164,7 +167,7 @@ describe('runs page', () => {
     await page.getByTestId('config-diff').waitFor()
     const changed = await page.locator('[data-testid=config-diff] tr[data-status=changed]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-path')))
     expect(changed).toEqual(['training.learningRate', 'training.steps'])
-    expect(await page.locator('[data-testid=config-diff] tr[data-path="training.learningRate"]').textContent()).toMatch(/0\.001\s*0\.003/)
+    expect(await page.locator('[data-testid=config-diff] tr[data-path="training.learningRate"]').textContent()).toMatch(new RegExp(`${BACKBONE_TRAINING_DEFAULTS.learningRate}\\s*0\\.003`))
     expect(await page.getByTestId('diff-counts').textContent()).toMatch(/^\s*2 changed · 0 added · 0 removed · \d+ the same/)
     expect(await lossChart().getAttribute('data-series')).toBe('2')
     await waitForPoints(STEPS + 6)
