@@ -109,7 +109,8 @@ export async function runPipeline(requested: PipelineParams, ctx: JobContext): P
   for (const task of data.train) sizes.set(taskGroup(task), (sizes.get(taskGroup(task)) ?? 0) + 1)
   const groups = [...sizes.keys()].sort((a, b) => sizes.get(b)! - sizes.get(a)! || a.localeCompare(b)).slice(0, plan.teacherGroups ?? undefined)
   const needsOwnPretrain = params.ablations.includes('no-fusion')
-  const stagesTotal = 4 + groups.length + params.ablations.length + (needsOwnPretrain ? 1 : 0)
+  // backbone, meta-train, the teachers, pretraining, finetuning, the ablations, evaluation.
+  const stagesTotal = 5 + groups.length + params.ablations.length + (needsOwnPretrain ? 1 : 0)
   let stageIndex = 0
   const stage = async (key: string, body: (sctx: JobContext, onRun: (id: string) => void) => Promise<StageResult>): Promise<StageResult> => {
     const t0 = performance.now()
