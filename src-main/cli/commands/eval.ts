@@ -106,7 +106,7 @@ export function register(program: Command): void {
         const predictor = new T5Predictor(
           hyperRun.model,
           hyperRun.tokenizer,
-          { ...predictorConfig, input: 'instance', setting: hyperRun.prompt.setting },
+          { ...predictorConfig, input: 'instance', studentInput: hyperRun.studentInput, setting: hyperRun.prompt.setting },
           hyperAdapterSource({
             hyper: hyperRun.hyper,
             model: hyperRun.model,

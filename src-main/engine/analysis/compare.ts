@@ -7,6 +7,8 @@
  * points? It compares updates, not factors (decisions.md §1 point 5: scaling included, orientation
  * right), via the trace identity in delta.ts, so different ranks compare fine.
  */
+// The result types are the contract's (the studio boundary), so the engine's JSON and the studio's cannot drift.
+import type { AdapterComparisonResult, ComparisonSummaryResult, GridMetric, ModuleComparisonResult } from '../../contract/adapters.ts'
 import type { LoraModuleId } from '../models/lora/types.ts'
 import { frobeniusNorm, innerProduct, lowRankSet, rank, type AdapterSource, type LowRankUpdate } from './delta.ts'
 import { buildGrid, compareModulePositions, modulePosition, type ModuleGrid, type ModulePosition } from './grid.ts'
@@ -27,53 +29,15 @@ export interface CompareOptions {
   spectra?: boolean
 }
 
-export interface ModuleComparison extends ModulePosition {
-  id: LoraModuleId
-  rankA: number
-  rankB: number
-  /** cos(ΔW_A, ΔW_B) in [−1, 1]; null when either update is exactly zero. */
-  cosine: number | null
-  /** ‖ΔW‖_F of each side. */
-  normA: number
-  normB: number
-  /** normA / normB; null when normB = 0. */
-  normRatio: number | null
-  /** Singular values of ΔW, descending (empty when spectra are off). */
-  spectrumA: number[]
-  spectrumB: number[]
-  /** exp(entropy) of the normalised spectrum (spectrum.ts); null when spectra are off. */
-  effectiveRankA: number | null
-  effectiveRankB: number | null
-}
+/** One module's comparison: the contract's JSON row, with the engine's narrower position types. */
+export type ModuleComparison = ModuleComparisonResult & ModulePosition & { id: LoraModuleId }
+export type ComparisonSummary = ComparisonSummaryResult
+export type ComparisonMetric = GridMetric
 
-export interface ComparisonSummary {
-  modules: number
-  /** Modules whose cosine is undefined (a zero update on either side); left out of the cosine means. */
-  modulesWithoutCosine: number
-  /** Unweighted mean of the per-module cosines. */
-  meanCosine: number | null
-  /** Per-module cosines weighted by normA·normB: Σ⟨ΔW_A, ΔW_B⟩ / Σ‖ΔW_A‖·‖ΔW_B‖. Big modules count more. */
-  weightedCosine: number | null
-  /** Cosine of the whole adapters as one long vector: Σ⟨ΔW_A, ΔW_B⟩ / sqrt(Σ‖ΔW_A‖² · Σ‖ΔW_B‖²). */
-  globalCosine: number | null
-  minCosine: { id: LoraModuleId; value: number } | null
-  maxCosine: { id: LoraModuleId; value: number } | null
-  /** Norms of the whole adapters, sqrt(Σ‖ΔW‖²), and their ratio A / B (null when B is zero). */
-  normA: number
-  normB: number
-  normRatio: number | null
-}
-
-export type ComparisonMetric = 'cosine' | 'normRatio' | 'normA' | 'normB'
-
-export interface AdapterComparison {
+/** The contract's comparison less what the host adds (which adapters, timing), grid typed by target. */
+export interface AdapterComparison extends Pick<AdapterComparisonResult, 'summary' | 'onlyInA' | 'onlyInB'> {
   modules: ModuleComparison[]
-  summary: ComparisonSummary
-  /** Heatmaps: rows = stack × layer, columns = target. */
   grid: ModuleGrid<ComparisonMetric>
-  /** Modules only one side has (always empty with modules: 'same'). */
-  onlyInA: LoraModuleId[]
-  onlyInB: LoraModuleId[]
 }
 
 /** Any accepted adapter form as float64 low-rank pairs (already-converted sets pass through). */

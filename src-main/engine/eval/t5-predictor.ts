@@ -11,7 +11,7 @@
  * Prompts are the Tk-Instruct collator's (data/prompts.ts) with its token budget. FLOPs per task are
  * estimated from the model's shapes and the real token counts (flops.ts).
  */
-import { buildStudentInput, buildTeacherPrompt, evaluationReferences, promptConfig, type PromptSettingName } from '../data/prompts.ts'
+import { buildStudentInput, buildTeacherPrompt, evaluationReferences, promptConfig, type PromptSettingName, type StudentInputMode } from '../data/prompts.ts'
 import type { SniTask } from '../data/sni/task.ts'
 import { SHARED_ADAPTER_MODES, type SharedAdapterMode } from '../models/lora/index.ts'
 import type { PreparedTask, T5Model } from '../models/t5/index.ts'
@@ -30,6 +30,8 @@ import { encodeTruncated, padBatch, tokenCounterFor } from './model-io.ts'
 import type { EvalTask, Predictor, TaskPredictions } from './runner.ts'
 import { categoryKey } from './scores.ts'
 
+const STUDENT_INPUT_MODES: readonly StudentInputMode[] = ['input', 'definition+input']
+
 export const EVAL_INPUT_MODES = ['full-prompt', 'instance'] as const
 /** 'full-prompt': the teacher's template with definition (+ examples); 'instance': the task-input part alone. */
 export type EvalInputMode = (typeof EVAL_INPUT_MODES)[number]
@@ -37,6 +39,8 @@ export type EvalInputMode = (typeof EVAL_INPUT_MODES)[number]
 export interface T5PredictorConfig {
   input: EvalInputMode
   setting: PromptSettingName
+  /** What the encoder reads in 'instance' mode: the input alone (decisions.md §1 point 8) or definition + input (code). */
+  studentInput: StudentInputMode
   /** Encoder input limit, prompt truncation included; 1024 as TAGI's SNI runs (tagi-method.md §5.1). */
   maxSourceTokens: number
   /** Generation limit (EOS included); 128 as TAGI's SNI target length. */
@@ -55,6 +59,7 @@ export interface T5PredictorConfig {
 export const DEFAULT_T5_PREDICTOR_CONFIG: T5PredictorConfig = {
   input: 'full-prompt',
   setting: 'def',
+  studentInput: 'input',
   maxSourceTokens: 1024,
   maxNewTokens: 128,
   batchSize: 16,
@@ -86,6 +91,9 @@ export class T5Predictor implements Predictor<SniTask> {
     const { input, maxSourceTokens, maxNewTokens, batchSize } = this.config
     if (!EVAL_INPUT_MODES.includes(input)) throw new Error(`eval: unknown input mode '${input}', expected one of: ${EVAL_INPUT_MODES.join(', ')}`)
     promptConfig(this.config.setting) // throws, naming the settings, on an unknown one
+    if (!STUDENT_INPUT_MODES.includes(this.config.studentInput)) {
+      throw new Error(`eval: unknown studentInput '${String(this.config.studentInput)}', expected one of: ${STUDENT_INPUT_MODES.join(', ')}`)
+    }
     if (!SHARED_ADAPTER_MODES.includes(this.config.adapterMode)) {
       throw new Error(`eval: unknown adapterMode '${String(this.config.adapterMode)}', expected one of: ${SHARED_ADAPTER_MODES.join(', ')}`)
     }
@@ -100,7 +108,7 @@ export class T5Predictor implements Predictor<SniTask> {
     const counter = tokenCounterFor(this.tokenizer)
     return this.config.input === 'full-prompt'
       ? buildTeacherPrompt(task, { input: instanceInput }, prompt, counter)
-      : buildStudentInput(task, { input: instanceInput }, 'input', prompt, counter)
+      : buildStudentInput(task, { input: instanceInput }, this.config.studentInput, prompt, counter)
   }
 
   async predictTask(task: EvalTask<SniTask>): Promise<TaskPredictions> {

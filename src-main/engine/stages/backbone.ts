@@ -19,28 +19,19 @@ import { train } from '../training/index.ts'
 import { batchLogits, disposeSeq2SeqBatch, MODEL_DIR, openStageRun, resolveDataset, seq2seqBatch, SUITE_DATASET, trainingConfig, TrainingSchema, type Seq2SeqBatch, type StageStep } from './common.ts'
 
 export const BackboneParams = z.strictObject({
-  dataset: z.string().default(SUITE_DATASET),
-  /** A Hugging Face T5 folder (config.json, model.safetensors, tokenizer.json): used as is, no training. */
-  fromCheckpoint: z.string().nullable().default(null),
-  preset: z.enum(T5_PRESETS).default('tiny'),
+  dataset: z.string().default(SUITE_DATASET).describe('Dataset to train on: \'suite\' (built-in instruction suite), a workspace dataset id, or a folder path.'),
+  fromCheckpoint: z.string().nullable().default(null).describe('Hugging Face T5 folder (config.json, model.safetensors, tokenizer.json) used as is, no training; null trains one.'),
+  preset: z.enum(T5_PRESETS).default('tiny').describe('Model size trained from scratch: \'tiny\' runs in minutes on a CPU, \'small\' in hours.'),
   // 1000 pieces cover the suite's small English vocabulary whole words at a time; SNI wants more.
-  vocabSize: z.number().int().min(64).default(1000),
-  instancesPerTask: z.number().int().positive().default(100),
-  /** Packed sequence length before corruption. */
-  maxTokens: z.number().int().min(8).default(64),
-  /** Share of span-corruption examples (inputs with sentinels → the dropped spans). */
-  spanCorruption: z.number().min(0).max(1).default(0.5),
-  /**
-   * Share of reconstruction examples: the same corrupted inputs → the whole original text (T5's
-   * "BERT-style" objective, Raffel et al. 2020 §3.3.1). It teaches the encoder → decoder copy path that a
-   * real LM-adapt checkpoint has from scale; the rest of the examples are prefix LM.
-   */
-  reconstruction: z.number().min(0).max(1).default(0),
-  /** Override the preset's dropout (null keeps the preset's 0.1). */
-  dropout: z.number().min(0).lt(1).nullable().default(null),
-  training: TrainingSchema.default({ steps: 600, batchSize: 16, learningRate: 2e-3, warmupFraction: 0.02, decay: 'constant', checkpointEvery: 50, seed: 42 }),
-  resume: z.string().nullable().default(null),
-  name: z.string().nullable().default(null),
+  vocabSize: z.number().int().min(64).default(1000).describe('Pieces of the trained tokenizer; 1000 covers the suite\'s vocabulary, SNI wants more.'),
+  instancesPerTask: z.number().int().positive().default(100).describe('Instances per task read for the pretraining corpus (paper: 100).'),
+  maxTokens: z.number().int().min(8).default(64).describe('Tokens per packed sequence before corruption.'),
+  spanCorruption: z.number().min(0).max(1).default(0.5).describe('Share of span-corruption examples (inputs with sentinels → the dropped spans); the rest is prefix LM or reconstruction.'),
+  reconstruction: z.number().min(0).max(1).default(0).describe('Share of reconstruction examples (corrupted input → whole original text, T5\'s BERT-style objective); teaches the copy path.'),
+  dropout: z.number().min(0).lt(1).nullable().default(null).describe('Override the preset\'s dropout; null keeps the preset\'s 0.1.'),
+  training: TrainingSchema.default({ steps: 600, batchSize: 16, learningRate: 2e-3, warmupFraction: 0.02, decay: 'constant', checkpointEvery: 50, seed: 42 }).describe('Optimiser steps, batch size, learning rate, schedule, checkpoint interval and seed.'),
+  resume: z.string().nullable().default(null).describe('Run id to resume from its last checkpoint; null starts a new run.'),
+  name: z.string().nullable().default(null).describe('Display name of the run; null names it after the stage.'),
 })
 export type BackboneParams = z.output<typeof BackboneParams>
 

@@ -23,14 +23,14 @@ export const SUITE_DATASET = 'suite'
 export const MODEL_DIR = 'model'
 
 export const TrainingSchema = z.strictObject({
-  steps: z.number().int().positive(),
-  batchSize: z.number().int().positive(),
-  learningRate: z.number().positive(),
+  steps: z.number().int().positive().describe('Optimiser updates in the whole run.'),
+  batchSize: z.number().int().positive().describe('Examples per optimiser update.'),
+  learningRate: z.number().positive().describe('Peak AdamW learning rate.'),
   // 2% linear warmup then constant: the paper's schedule (tagi-method.md §4).
-  warmupFraction: z.number().min(0).lt(1).default(0.02),
-  decay: z.enum(['constant', 'linear']).default('constant'),
-  checkpointEvery: z.number().int().positive().default(50),
-  seed: z.number().int().default(42),
+  warmupFraction: z.number().min(0).lt(1).default(0.02).describe('Share of the steps spent warming up linearly from 0; 2% is the paper\'s schedule.'),
+  decay: z.enum(['constant', 'linear']).default('constant').describe('After warmup: \'constant\' (paper) or \'linear\' decay to 0 at the last step.'),
+  checkpointEvery: z.number().int().positive().default(50).describe('Write a resumable checkpoint every this many steps (and at the last one).'),
+  seed: z.number().int().default(42).describe('Seeds the initialisation, the data order and label sampling, so a run can be repeated.'),
 })
 
 export function trainingConfig(input: z.input<typeof TrainingSchema>): TrainingConfig {
@@ -110,6 +110,34 @@ export async function loadRunModel(workspace: Workspace, runId: string, stages: 
   if (run.record.status !== 'completed') throw new Error(`run ${runId} has status '${run.record.status}'; it must be completed first`)
   const dir = run.path(MODEL_DIR)
   return { run, model: await T5Model.load(dir), tokenizer: await loadTokenizer(dir) }
+}
+
+/**
+ * Which weights a hypernetwork stage trains (decisions.md §1 point 7): 'hypernetwork' = the pooler and the
+ * generators only, the backbone frozen (paper figure); 'code' = also the backbone's token embedding and every
+ * layer-norm scale, the released code's freeze rule.
+ */
+export const HyperTrainableSchema = z
+  .enum(['hypernetwork', 'code'])
+  .default('hypernetwork')
+  .describe("'hypernetwork': only the pooler and generators learn, the backbone stays frozen (paper figure); 'code': also the token embedding and layer norms (released code), saved with the run.")
+export type HyperTrainable = z.output<typeof HyperTrainableSchema>
+
+/** The backbone weights the 'code' trainable set adds, keyed `backbone.<HF key>` beside the hypernetwork's. */
+export function codeTrainableWeights(model: T5Model): Map<string, tf.Variable> {
+  const weights = new Map<string, tf.Variable>()
+  for (const [key, v] of model.weights()) if (key === 'shared.weight' || key.endsWith('layer_norm.weight')) weights.set(`backbone.${key}`, v)
+  return weights
+}
+
+/**
+ * The backbone a hypernetwork stage adapts: the run's own copy when a parent hypernetwork run trained embeddings
+ * and norms ('code' trainable set), else the backbone run's model.
+ */
+export async function loadHyperBackbone(workspace: Workspace, backbone: string, parent: Run | null): Promise<{ model: T5Model; tokenizer: TextTokenizer }> {
+  const own = parent?.path(MODEL_DIR)
+  if (own && existsSync(own)) return { model: await T5Model.load(own), tokenizer: await loadTokenizer(own) }
+  return loadRunModel(workspace, backbone, ['backbone'])
 }
 
 /** Tensors of one teacher-forced seq2seq batch (right-padded; decoder input = labels shifted right). */

@@ -10,6 +10,7 @@
  * Inference cost per method: wall time and estimated FLOPs per 100 instances, relative to `metatrain`.
  */
 import { z } from 'zod'
+import type { StudentInputMode } from '../data/prompts.ts'
 import type { SniTask } from '../data/sni/task.ts'
 import { staticAdapterSource, type AdapterSource } from '../eval/conditioning.ts'
 import { runEvaluation } from '../eval/runner.ts'
@@ -29,21 +30,18 @@ import { formatComparison, type MethodScore } from './comparison.ts'
 import { loadTeachers } from './teacher-bank.ts'
 
 export const EvaluateParams = z.strictObject({
-  dataset: z.string().default(SUITE_DATASET),
-  /** Held-out instances per test task: SNI evaluates the first 100. */
-  instancesPerTask: z.number().int().positive().default(100),
-  /** Instances per training task for the seen-task score; fewer, since these were trained on. */
-  trainInstancesPerTask: z.number().int().nonnegative().default(20),
-  backbone: z.string().min(1),
-  metatrain: z.string().nullable().default(null),
-  teachers: z.array(z.string()).default([]),
-  /** Hypernetwork runs by label: 'tagi' is the full method; ablations add their own labels. */
-  hypers: z.record(z.string(), z.string()).default({}),
-  prompt: PromptSchema.default({ setting: 'def+2pos', maxSourceTokens: 160, maxTargetTokens: 32 }),
+  dataset: z.string().default(SUITE_DATASET).describe('Dataset to evaluate on: \'suite\', a workspace dataset id, or a folder path.'),
+  instancesPerTask: z.number().int().positive().default(100).describe('Held-out instances scored per test task (SNI evaluates the first 100).'),
+  trainInstancesPerTask: z.number().int().nonnegative().default(20).describe('Instances per training task for the seen-task score; fewer, since these were trained on.'),
+  backbone: z.string().min(1).describe('Backbone run id (its frozen T5 is the base of every method).'),
+  metatrain: z.string().nullable().default(null).describe('Meta-train run id for the full-prompt baseline; null skips that row.'),
+  teachers: z.array(z.string()).default([]).describe('Teacher LoRA run ids (one per group) for the teacher rows; empty skips them.'),
+  hypers: z.record(z.string(), z.string()).default({}).describe('Hypernetwork runs by label: \'tagi\' is the full method, ablations add their own labels.'),
+  prompt: PromptSchema.default({ setting: 'def+2pos', maxSourceTokens: 160, maxTargetTokens: 32 }).describe('Prompt setting and token caps of the full-prompt methods.'),
   // Outputs of the suite are a few words; SNI's answers are longer (its evaluation allows 128).
-  maxNewTokens: z.number().int().positive().default(32),
-  batchSize: z.number().int().positive().default(32),
-  name: z.string().nullable().default(null),
+  maxNewTokens: z.number().int().positive().default(32).describe('Greedy decoding length cap; the suite\'s answers are a few words (SNI allows 128).'),
+  batchSize: z.number().int().positive().default(32).describe('Instances decoded together.'),
+  name: z.string().nullable().default(null).describe('Display name of the run; null names it after the stage.'),
 })
 export type EvaluateParams = z.output<typeof EvaluateParams>
 
@@ -54,6 +52,8 @@ interface Method {
   label: string
   model: T5Model
   input: EvalInputMode
+  /** What the encoder reads in 'instance' mode: a hypernetwork run's training choice, else the input alone. */
+  studentInput?: StudentInputMode
   prompt: PromptOptions
   source?: AdapterSource<SniTask>
   /** Tasks this method can answer (the teacher needs a LoRA of the task's group). */
@@ -106,6 +106,7 @@ export async function runEvaluateStage(params: EvaluateParams, ctx: JobContext, 
         model: h.model,
         input: 'instance',
         prompt: h.prompt,
+        studentInput: h.studentInput,
         source: hyperAdapterSource({ hyper: h.hyper, model: h.model, tokenizer: h.tokenizer, instructionOf: (task: SniTask) => instructionText(task, h.prompt, h.tokenizer), maxInstructionTokens: h.prompt.maxSourceTokens }),
         evalRunParents: { hyper: runId, backbone: h.backbone },
       })
@@ -127,7 +128,7 @@ export async function runEvaluateStage(params: EvaluateParams, ctx: JobContext, 
         const predictor = new T5Predictor(
           method.model,
           tokenizer,
-          { input: method.input, setting: method.prompt.setting, maxSourceTokens: method.prompt.maxSourceTokens, maxNewTokens: params.maxNewTokens, batchSize: params.batchSize },
+          { input: method.input, studentInput: method.studentInput ?? 'input', setting: method.prompt.setting, maxSourceTokens: method.prompt.maxSourceTokens, maxNewTokens: params.maxNewTokens, batchSize: params.batchSize },
           method.source,
         )
         const report = await runEvaluation({

@@ -3,11 +3,11 @@
  * of a batch on the CPU) with the exact SNI prompts of data/prompts.ts:
  *
  *   'full-prompt'  the teacher prompt: definition (+ positive examples) + "Now complete the following example"
- *   'instance'     the student input: the task-input part alone (decisions.md §1 point 8)
+ *   'instance'     the student input: the task-input part alone (decisions.md §1 point 8), or definition + input
  *
  * Labels keep every reference; a batch draws one at random per instance (the collator's random.choice).
  */
-import { buildInstruction, buildStudentInput, buildTeacherPrompt, promptConfig, type PromptSettingName } from '../data/prompts.ts'
+import { buildInstruction, buildStudentInput, buildTeacherPrompt, promptConfig, type PromptSettingName, type StudentInputMode } from '../data/prompts.ts'
 import type { Rng } from '../data/random.ts'
 import type { SniTask } from '../data/sni/task.ts'
 import { encodeTruncated, tokenCounterFor } from '../eval/model-io.ts'
@@ -28,10 +28,10 @@ export interface InstanceExample {
   targets: number[][]
 }
 
-export function sourceText(task: SniTask, input: string, kind: SourceKind, options: PromptOptions, tokenizer: TextTokenizer): string {
+export function sourceText(task: SniTask, input: string, kind: SourceKind, options: PromptOptions, tokenizer: TextTokenizer, studentInput: StudentInputMode = 'input'): string {
   const config = promptConfig(options.setting, { maxSourceTokens: options.maxSourceTokens })
   const counter = tokenCounterFor(tokenizer)
-  return kind === 'full-prompt' ? buildTeacherPrompt(task, { input }, config, counter) : buildStudentInput(task, { input }, 'input', config, counter)
+  return kind === 'full-prompt' ? buildTeacherPrompt(task, { input }, config, counter) : buildStudentInput(task, { input }, studentInput, config, counter)
 }
 
 /** The hypernetwork's instruction for a task (definition + the setting's positive examples). */
@@ -39,13 +39,19 @@ export function instructionText(task: SniTask, options: PromptOptions, tokenizer
   return buildInstruction(task, promptConfig(options.setting, { maxSourceTokens: options.maxSourceTokens }), tokenCounterFor(tokenizer))
 }
 
-export function buildInstanceExamples(tasks: readonly SniTask[], kind: SourceKind, options: PromptOptions, tokenizer: TextTokenizer): InstanceExample[] {
+export function buildInstanceExamples(
+  tasks: readonly SniTask[],
+  kind: SourceKind,
+  options: PromptOptions,
+  tokenizer: TextTokenizer,
+  studentInput: StudentInputMode = 'input',
+): InstanceExample[] {
   const examples: InstanceExample[] = []
   tasks.forEach((task, taskIndex) => {
     for (const instance of task.instances) {
       examples.push({
         task: taskIndex,
-        source: encodeTruncated(tokenizer, sourceText(task, instance.input, kind, options, tokenizer), options.maxSourceTokens),
+        source: encodeTruncated(tokenizer, sourceText(task, instance.input, kind, options, tokenizer, studentInput), options.maxSourceTokens),
         targets: instance.output.map((reference) => encodeTruncated(tokenizer, reference, options.maxTargetTokens)),
       })
     }

@@ -9,8 +9,10 @@
  * (the code's choice); L_ins aligns the generated update with the group LoRA's. Instruction encodings are
  * computed once per task (the encoder is frozen), and each adapter once per task in the batch.
  */
+import { existsSync } from 'node:fs'
 import { z } from 'zod'
 import { tf } from '../backend/index.ts'
+import type { StudentInputMode } from '../data/prompts.ts'
 import type { Rng } from '../data/random.ts'
 import type { SniTask } from '../data/sni/task.ts'
 import { defineJobKind, type JobContext } from '../jobs/job-kind.ts'
@@ -21,57 +23,54 @@ import { Workspace } from '../store/workspace.ts'
 import type { TextTokenizer } from '../tokenizers/index.ts'
 import { train } from '../training/index.ts'
 import type { StageResult } from './backbone.ts'
-import { batchLogits, disposeSeq2SeqBatch, loadRunModel, MODEL_DIR, openStageRun, resolveDataset, seq2seqBatch, SUITE_DATASET, trainingConfig, TrainingSchema, type Seq2SeqBatch, type StageStep } from './common.ts'
+import { batchLogits, codeTrainableWeights, disposeSeq2SeqBatch, HyperTrainableSchema, loadHyperBackbone, loadRunModel, MODEL_DIR, openStageRun, resolveDataset, seq2seqBatch, SUITE_DATASET, trainingConfig, TrainingSchema, type Seq2SeqBatch, type StageStep } from './common.ts'
 import { buildInstanceExamples, instructionText, type PromptOptions } from './examples.ts'
 import { HYPER_DIR, TinyHyperDefaults } from './hyper-pretrain.ts'
 import { PromptSchema } from './metatrain.ts'
 import { loadTeachers, type TeacherBank } from './teacher-bank.ts'
 
 export const LossSchema = z.strictObject({
-  /** L_ce on the labels (off: the "w/o L_ce" ablation). */
-  labels: z.boolean().default(true),
+  labels: z.boolean().default(true).describe('L_ce on the labels; off = the w/o L_ce ablation.'),
   kl: z
     .strictObject({
-      weight: z.number().nonnegative().default(5),
-      temperature: z.number().positive().default(3),
-      standardize: z.boolean().default(true),
-      scaleByTemperatureSquared: z.boolean().default(true),
-      /** 'group-lora': backbone + the group's LoRA on the full prompt (paper); 'metatrain': the code's teacher. */
-      teacher: z.enum(['group-lora', 'metatrain']).default('group-lora'),
+      weight: z.number().nonnegative().default(5).describe('λ1, the weight of L_kl (paper: 5).'),
+      temperature: z.number().positive().default(3).describe('Softmax temperature T of the distillation (code: 3).'),
+      standardize: z.boolean().default(true).describe('Z-score each position\'s logits before the softmax (code\'s logit_stand); off = plain temperature KL.'),
+      scaleByTemperatureSquared: z.boolean().default(true).describe('Multiply by T² so the gradient does not shrink as T grows (Hinton et al.).'),
+      teacher: z.enum(['group-lora', 'metatrain']).default('group-lora').describe('\'group-lora\': backbone + the group\'s LoRA on the full prompt (paper); \'metatrain\': the meta-trained full-prompt model (code).'),
     })
     .nullable()
-    .prefault({}),
+    .prefault({}).describe('Logit distillation from the teacher (weight λ1 = 5, paper Eq. 5); null = the w/o L_kl ablation.'),
   ins: z
     .strictObject({
-      orientation: z.enum(['delta', 'factors', 'code-swapped']).default('delta'),
-      scale: z.number().positive().default(1000),
-      weighting: z.enum(['sigmoid', 'constant']).default('sigmoid'),
-      weight: z.number().nonnegative().default(1),
+      orientation: z.enum(['delta', 'factors', 'code-swapped']).default('delta').describe('How generated and teacher LoRAs are compared: \'delta\' = ΔW = B·A per module; \'factors\' = A with A, B with B; \'code-swapped\' = the code\'s swapped A/B.'),
+      scale: z.number().positive().default(1000).describe('Multiplier on the alignment MSE; the code\'s 1000 brings tiny weight differences to the CE\'s scale.'),
+      weighting: z.enum(['sigmoid', 'constant']).default('sigmoid').describe('λ2: \'sigmoid\' = sigmoid(L_ins) (paper) or a \'constant\' weight.'),
+      weight: z.number().nonnegative().default(1).describe('λ2 when weighting is \'constant\'.'),
     })
     .nullable()
-    .prefault({}),
+    .prefault({}).describe('Parameter alignment with the group\'s teacher LoRA (paper Eq. 6); null = the w/o L_ins ablation.'),
 })
 export type LossParams = z.output<typeof LossSchema>
 
 export const HyperFinetuneParams = z.strictObject({
-  backbone: z.string().min(1),
-  /** Teacher LoRA runs (one per group); needed for L_ins and for the 'group-lora' KL teacher. */
-  teachers: z.array(z.string()).default([]),
-  /** A hyper-pretrain run to start from; null = fresh init (the "w/o pretraining" ablation). */
-  pretrained: z.string().nullable().default(null),
-  /** The meta-train run, for the 'metatrain' KL teacher. */
-  metatrain: z.string().nullable().default(null),
-  dataset: z.string().default(SUITE_DATASET),
-  instancesPerTask: z.number().int().positive().default(100),
-  prompt: PromptSchema.default({ setting: 'def+2pos', maxSourceTokens: 160, maxTargetTokens: 32 }),
-  /** Used when there is no pretrained run; with one, its saved config is used and this must match it. */
-  hyper: HyperConfigSchema.prefault(TinyHyperDefaults),
-  loss: LossSchema.prefault({}),
-  /** 'hyper': pooler + generators (paper figure); 'hyper+norms': also embeddings and norms (the code). */
-  trainable: z.enum(['hyper', 'hyper+norms']).default('hyper'),
-  training: TrainingSchema.default({ steps: 400, batchSize: 16, learningRate: 1e-3, warmupFraction: 0.02, decay: 'constant', checkpointEvery: 50, seed: 42 }),
-  resume: z.string().nullable().default(null),
-  name: z.string().nullable().default(null),
+  backbone: z.string().min(1).describe('Backbone run id (frozen unless trainable says otherwise).'),
+  teachers: z.array(z.string()).default([]).describe('Teacher LoRA run ids (one per group); needed for L_ins and for the group-lora KL teacher.'),
+  pretrained: z.string().nullable().default(null).describe('Hyper-pretrain run to start from; null = fresh init (the w/o pretraining ablation).'),
+  metatrain: z.string().nullable().default(null).describe('Meta-train run id, for the metatrain KL teacher.'),
+  dataset: z.string().default(SUITE_DATASET).describe('Dataset to train on: \'suite\', a workspace dataset id, or a folder path.'),
+  instancesPerTask: z.number().int().positive().default(100).describe('Instances per training task (paper: 100).'),
+  prompt: PromptSchema.default({ setting: 'def+2pos', maxSourceTokens: 160, maxTargetTokens: 32 }).describe('Prompt setting of the instruction the hypernetwork reads, and the token caps.'),
+  hyper: HyperConfigSchema.prefault(TinyHyperDefaults).describe('Hypernetwork architecture, used when there is no pretrained run; with one, its saved config is used and this must match it.'),
+  loss: LossSchema.prefault({}).describe('Which loss terms are on and their settings (L_ce, L_kl, L_ins).'),
+  trainable: HyperTrainableSchema,
+  studentInput: z
+    .enum(['input', 'definition+input'])
+    .default('input')
+    .describe("What the student's encoder reads: the instance input alone (paper: the instruction arrives only through the adapter and fusion, computed once per task) or 'definition+input' (released code)."),
+  training: TrainingSchema.default({ steps: 400, batchSize: 16, learningRate: 1e-3, warmupFraction: 0.02, decay: 'constant', checkpointEvery: 50, seed: 42 }).describe('Optimiser steps, batch size, learning rate, schedule, checkpoint interval and seed.'),
+  resume: z.string().nullable().default(null).describe('Run id to resume from its last checkpoint; null starts a new run.'),
+  name: z.string().nullable().default(null).describe('Display name of the run; null names it after the stage.'),
 })
 export type HyperFinetuneParams = z.output<typeof HyperFinetuneParams>
 
@@ -108,15 +107,17 @@ export interface HyperFinetuneInputs {
   tasks: readonly SniTask[]
   prompt: PromptOptions
   loss: LossParams
+  /** What the student's encoder reads (decisions.md §1 point 8); 'input' when left out. */
+  studentInput?: StudentInputMode
 }
 
 /**
- * The finetuning step: student rows (instance input alone) with their task's generated adapter and fused
+ * The finetuning step: student rows (instance input alone, or definition + input) with their task's generated adapter and fused
  * instruction memory; teacher logits (no gradient) and teacher factors built with the batch; the loss
  * L_ce + λ1·L_kl + λ2·L_ins. Instructions are encoded once here; `dispose` releases them.
  */
-export function hyperFinetuneStep({ model, tokenizer, hyper, teachers, klModel, teacherBackbone = model, tasks, prompt, loss }: HyperFinetuneInputs): StageStep<FinetuneBatch> & { dispose(): void } {
-  const students = buildInstanceExamples(tasks, 'instance', prompt, tokenizer)
+export function hyperFinetuneStep({ model, tokenizer, hyper, teachers, klModel, teacherBackbone = model, tasks, prompt, loss, studentInput = 'input' }: HyperFinetuneInputs): StageStep<FinetuneBatch> & { dispose(): void } {
+  const students = buildInstanceExamples(tasks, 'instance', prompt, tokenizer, studentInput)
   const teacherInputs = loss.kl ? buildInstanceExamples(tasks, 'full-prompt', prompt, tokenizer) : null
   const instructions: InstructionEncoding = encodeInstructions(
     model,
@@ -201,12 +202,13 @@ export async function runHyperFinetuneStage(params: HyperFinetuneParams, ctx: Jo
   onRun?.(run.id)
   if (run.record.status === 'completed') return { runId: run.id, stage: 'hyper-finetune', summary: run.record.summary }
 
-  const { model, tokenizer } = await loadRunModel(workspace, params.backbone, ['backbone'])
+  const pre = params.pretrained ? workspace.runs.open(params.pretrained) : null
+  if (pre && (pre.record.stage !== 'hyper-pretrain' || pre.record.status !== 'completed')) throw new Error(`run ${params.pretrained} is not a completed hyper-pretrain run`)
+  // A pretraining run with the code's trainable set carries its own backbone copy: continue from it.
+  const { model, tokenizer } = await loadHyperBackbone(workspace, params.backbone, pre)
   const training = trainingConfig(params.training)
   let hyper: HyperNetwork
-  if (params.pretrained) {
-    const pre = workspace.runs.open(params.pretrained)
-    if (pre.record.stage !== 'hyper-pretrain' || pre.record.status !== 'completed') throw new Error(`run ${params.pretrained} is not a completed hyper-pretrain run`)
+  if (pre) {
     hyper = HyperNetwork.load(pre.path(HYPER_DIR), model.config)
     if (JSON.stringify(hyper.config) !== JSON.stringify(params.hyper)) {
       throw new Error(`hyper-finetune: the hyper config differs from the pretrained run's (${JSON.stringify(hyper.config)}); leave it at the pretrained one`)
@@ -214,21 +216,21 @@ export async function runHyperFinetuneStage(params: HyperFinetuneParams, ctx: Jo
   } else hyper = HyperNetwork.create(model.config, params.hyper, training.seed)
   const teachers: TeacherBank | null = params.teachers.length ? loadTeachers(workspace, params.teachers, model.config) : null
   const klModel = loss.kl?.teacher === 'metatrain' ? (await loadRunModel(workspace, params.metatrain!, ['metatrain'])).model : null
-  const ownTeacherBackbone = params.trainable === 'hyper+norms' && loss.kl?.teacher === 'group-lora'
+  // The group-LoRA teacher was trained on the untouched backbone: it needs its own copy when this one changes.
+  const backboneDiffers = params.trainable === 'code' || (pre !== null && existsSync(pre.path(MODEL_DIR)))
+  const ownTeacherBackbone = backboneDiffers && loss.kl?.teacher === 'group-lora'
   const teacherBackbone = ownTeacherBackbone ? (await loadRunModel(workspace, params.backbone, ['backbone'])).model : model
   const tasks = data.train
-  const step = hyperFinetuneStep({ model, tokenizer, hyper, teachers, klModel, teacherBackbone, tasks, prompt: params.prompt, loss })
+  const step = hyperFinetuneStep({ model, tokenizer, hyper, teachers, klModel, teacherBackbone, tasks, prompt: params.prompt, loss, studentInput: params.studentInput })
   const trainable = new Map(hyper.variables)
-  if (params.trainable === 'hyper+norms') {
-    for (const [key, v] of model.weights()) if (key === 'shared.weight' || key.endsWith('layer_norm.weight')) trainable.set(`backbone.${key}`, v)
-  }
+  if (params.trainable === 'code') for (const [key, v] of codeTrainableWeights(model)) trainable.set(key, v)
   ctx.log(`hyper-finetune: ${step.itemCount} instances of ${tasks.length} tasks; losses ${[loss.labels && 'ce', loss.kl && `kl(${loss.kl.teacher})`, loss.ins && 'ins'].filter(Boolean).join(' + ')}`)
 
   try {
     const result = await train<FinetuneBatch>({ run, config: training, stageConfig: config, trainable, ...step, ctx })
     hyper.save(run.path(HYPER_DIR))
-    // With the code's trainable set the backbone's embeddings and norms changed too: keep that backbone.
-    if (params.trainable === 'hyper+norms') {
+    // Keep the backbone with the run when it differs from the backbone run's (trained here, or inherited).
+    if (backboneDiffers) {
       model.save(run.path(MODEL_DIR))
       tokenizer.save(run.path(MODEL_DIR))
     }

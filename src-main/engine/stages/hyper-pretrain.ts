@@ -2,8 +2,8 @@
  * Stage (d): hypernetwork pretraining on unlabeled text (tagi-method.md §3.2, HINT's procedure, paper Eq. 3).
  * Each packed token sequence is split a | b | c: the frozen encoder reads a, the hypernetwork turns it into
  * an adapter (and, with fusion, a's states join the decoder memory); the adapted backbone reads b and is
- * trained to produce c. Loss: L_pred only. Only the pooler and the generators learn (decisions.md §1
- * point 7); fusion is on when the hypernetwork's config says so (§3.2 leaves it open; §10.2 assumes on).
+ * trained to produce c. Loss: L_pred only. By default only the pooler and the generators learn (decisions.md §1
+ * point 7; `trainable: 'code'` adds embeddings and norms); fusion is on when the hypernetwork's config says so (§3.2 leaves it open; §10.2 assumes on).
  */
 import { z } from 'zod'
 import { tf } from '../backend/index.ts'
@@ -17,7 +17,7 @@ import { Workspace } from '../store/workspace.ts'
 import type { TextTokenizer } from '../tokenizers/index.ts'
 import { train } from '../training/index.ts'
 import type { StageResult } from './backbone.ts'
-import { batchLogits, disposeSeq2SeqBatch, loadRunModel, openStageRun, resolveDataset, seq2seqBatch, SUITE_DATASET, trainingConfig, TrainingSchema, type Seq2SeqBatch, type StageStep } from './common.ts'
+import { batchLogits, codeTrainableWeights, disposeSeq2SeqBatch, HyperTrainableSchema, loadRunModel, MODEL_DIR, openStageRun, resolveDataset, seq2seqBatch, SUITE_DATASET, trainingConfig, TrainingSchema, type Seq2SeqBatch, type StageStep } from './common.ts'
 
 /** The folder inside a hypernetwork run that holds it (hyper_config.json + hypernetwork.safetensors). */
 export const HYPER_DIR = 'hypernetwork'
@@ -25,17 +25,16 @@ export const HYPER_DIR = 'hypernetwork'
 export const TinyHyperDefaults = { rank: 4 } as const
 
 export const HyperPretrainParams = z.strictObject({
-  backbone: z.string().min(1),
-  dataset: z.string().default(SUITE_DATASET),
-  instancesPerTask: z.number().int().positive().default(100),
-  hyper: HyperConfigSchema.prefault(TinyHyperDefaults),
-  /** Tokens per packed sequence before the split (1024 in the paper, scaled to the tiny model's texts). */
-  maxSequenceTokens: z.number().int().min(4).default(96),
-  /** Cap of each part, EOS included (HINT: 512). */
-  maxPartTokens: z.number().int().min(2).default(64),
-  training: TrainingSchema.default({ steps: 150, batchSize: 16, learningRate: 1e-3, warmupFraction: 0.02, decay: 'constant', checkpointEvery: 50, seed: 42 }),
-  resume: z.string().nullable().default(null),
-  name: z.string().nullable().default(null),
+  backbone: z.string().min(1).describe('Backbone run id (frozen; its encoder reads the a part).'),
+  dataset: z.string().default(SUITE_DATASET).describe('Dataset whose texts form the unlabeled corpus: \'suite\', a workspace dataset id, or a folder path.'),
+  instancesPerTask: z.number().int().positive().default(100).describe('Instances per task read into the corpus (paper: 100).'),
+  hyper: HyperConfigSchema.prefault(TinyHyperDefaults).describe('Hypernetwork architecture (rank, widths, generator layout, init, pooling, fusion).'),
+  maxSequenceTokens: z.number().int().min(4).default(96).describe('Tokens per packed sequence before the a | b | c split (paper: 1024, scaled to the tiny model\'s texts).'),
+  maxPartTokens: z.number().int().min(2).default(64).describe('Cap of each part, EOS included (HINT: 512).'),
+  trainable: HyperTrainableSchema,
+  training: TrainingSchema.default({ steps: 150, batchSize: 16, learningRate: 1e-3, warmupFraction: 0.02, decay: 'constant', checkpointEvery: 50, seed: 42 }).describe('Optimiser steps, batch size, learning rate, schedule, checkpoint interval and seed.'),
+  resume: z.string().nullable().default(null).describe('Run id to resume from its last checkpoint; null starts a new run.'),
+  name: z.string().nullable().default(null).describe('Display name of the run; null names it after the stage.'),
 })
 export type HyperPretrainParams = z.output<typeof HyperPretrainParams>
 
@@ -108,8 +107,15 @@ export async function runHyperPretrainStage(params: HyperPretrainParams, ctx: Jo
   const step = hyperPretrainStep(model, tokenizer, hyper, corpusFromTasks(data.train), params)
   ctx.log(`hyper-pretrain: ${step.itemCount} sequences of ≤ ${params.maxSequenceTokens} tokens, ${hyper.parameterCount()} hypernetwork parameters`)
   try {
-    const result = await train<AbcBatch>({ run, config: training, stageConfig: config, trainable: hyper.variables, ...step, ctx })
+    const trainable = new Map(hyper.variables)
+    if (params.trainable === 'code') for (const [key, v] of codeTrainableWeights(model)) trainable.set(key, v)
+    const result = await train<AbcBatch>({ run, config: training, stageConfig: config, trainable, ...step, ctx })
     hyper.save(run.path(HYPER_DIR))
+    // The code's trainable set changed the backbone's embeddings and norms too: keep that backbone with the run.
+    if (params.trainable === 'code') {
+      model.save(run.path(MODEL_DIR))
+      tokenizer.save(run.path(MODEL_DIR))
+    }
     const summary = { finalLoss: result.finalLoss, steps: result.steps, seconds: result.seconds, parameters: hyper.parameterCount() }
     run.update({ status: 'completed', summary })
     return { runId: run.id, stage: 'hyper-pretrain', summary }

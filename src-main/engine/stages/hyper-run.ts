@@ -4,6 +4,7 @@
  * hypernetwork was trained with (its instruction text must be built the same way at inference).
  */
 import { existsSync } from 'node:fs'
+import type { StudentInputMode } from '../data/prompts.ts'
 import { HyperNetwork } from '../models/hyper/index.ts'
 import { T5Model } from '../models/t5/index.ts'
 import type { Run } from '../store/run-store.ts'
@@ -19,6 +20,8 @@ export interface HyperRun {
   model: T5Model
   tokenizer: TextTokenizer
   prompt: PromptOptions
+  /** What the student's encoder read in training; inference must feed it the same (pretraining: the input). */
+  studentInput: StudentInputMode
   /** The backbone run id. */
   backbone: string
   dispose(): void
@@ -38,12 +41,14 @@ export async function loadHyperRun(workspace: Workspace, runId: string): Promise
   const hyper = HyperNetwork.load(run.path(HYPER_DIR), model.config)
   // Pretraining has no prompt settings; its instruction is plain text, so the defaults only bound its length.
   const prompt = (run.record.config.prompt as PromptOptions | undefined) ?? { setting: 'def+2pos', maxSourceTokens: 160, maxTargetTokens: 32 }
+  const studentInput = (run.record.config.studentInput as StudentInputMode | undefined) ?? 'input'
   return {
     run,
     hyper,
     model,
     tokenizer,
     prompt,
+    studentInput,
     backbone,
     dispose: () => {
       hyper.dispose()

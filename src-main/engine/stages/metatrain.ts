@@ -14,20 +14,20 @@ import type { StageResult } from './backbone.ts'
 import { trainSupervised } from './supervised.ts'
 
 export const PromptSchema = z.strictObject({
-  setting: z.enum(Object.keys(PROMPT_SETTINGS) as [PromptSettingName, ...PromptSettingName[]]).default('def+2pos'),
+  setting: z.enum(Object.keys(PROMPT_SETTINGS) as [PromptSettingName, ...PromptSettingName[]]).default('def+2pos').describe('What the prompt holds: the definition and/or positive/negative examples (def+2pos is the paper\'s main setting).'),
   // The suite's prompts fit in ~110 tokens; 1024 is the paper's budget, far beyond what the tiny run needs.
-  maxSourceTokens: z.number().int().positive().default(160),
-  maxTargetTokens: z.number().int().positive().default(32),
+  maxSourceTokens: z.number().int().positive().default(160).describe('Cap of the encoder input in tokens; the suite\'s prompts fit in ~110 (paper: 1024).'),
+  maxTargetTokens: z.number().int().positive().default(32).describe('Cap of the target in tokens.'),
 })
 
 export const MetatrainParams = z.strictObject({
-  backbone: z.string().min(1),
-  dataset: z.string().default(SUITE_DATASET),
-  instancesPerTask: z.number().int().positive().default(100),
-  prompt: PromptSchema.default({ setting: 'def+2pos', maxSourceTokens: 160, maxTargetTokens: 32 }),
-  training: TrainingSchema.default({ steps: 600, batchSize: 16, learningRate: 2e-3, warmupFraction: 0.02, decay: 'constant', checkpointEvery: 50, seed: 42 }),
-  resume: z.string().nullable().default(null),
-  name: z.string().nullable().default(null),
+  backbone: z.string().min(1).describe('Backbone run id to fine-tune on full prompts.'),
+  dataset: z.string().default(SUITE_DATASET).describe('Dataset to train on: \'suite\', a workspace dataset id, or a folder path.'),
+  instancesPerTask: z.number().int().positive().default(100).describe('Instances per training task (paper: 100).'),
+  prompt: PromptSchema.default({ setting: 'def+2pos', maxSourceTokens: 160, maxTargetTokens: 32 }).describe('Prompt setting and token caps.'),
+  training: TrainingSchema.default({ steps: 600, batchSize: 16, learningRate: 2e-3, warmupFraction: 0.02, decay: 'constant', checkpointEvery: 50, seed: 42 }).describe('Optimiser steps, batch size, learning rate, schedule, checkpoint interval and seed.'),
+  resume: z.string().nullable().default(null).describe('Run id to resume from its last checkpoint; null starts a new run.'),
+  name: z.string().nullable().default(null).describe('Display name of the run; null names it after the stage.'),
 })
 export type MetatrainParams = z.output<typeof MetatrainParams>
 

@@ -28,19 +28,15 @@ export const ABLATIONS = ['no-pretraining', 'no-fusion', 'no-ce', 'no-kl', 'no-i
 export type Ablation = (typeof ABLATIONS)[number]
 
 export const PipelineParams = z.strictObject({
-  preset: z.enum(PIPELINE_PRESETS).default('tiny'),
-  dataset: z.string().default(SUITE_DATASET),
-  /** A Hugging Face T5 folder to use as the backbone instead of pretraining one. */
-  fromCheckpoint: z.string().nullable().default(null),
-  ablations: z.array(z.enum(ABLATIONS)).default([]),
-  /** Instances per task that training reads (the paper: 100, decisions.md §1 point 10). */
-  instancesPerTask: z.number().int().positive().default(100),
-  /** Multiply every stage's step count (a quick smoke run: 0.05); at least one step each. */
-  stepScale: z.number().positive().max(100).default(1),
-  /** Cap the instances scored per task (null: the preset's 100 held-out, 20 per training task). */
-  evalInstances: z.number().int().positive().nullable().default(null),
-  resume: z.string().nullable().default(null),
-  name: z.string().nullable().default(null),
+  preset: z.enum(PIPELINE_PRESETS).default('tiny').describe('Scale of every stage: \'tiny\' (minutes on a CPU) or \'small\' (hours).'),
+  dataset: z.string().default(SUITE_DATASET).describe('Dataset to run on: \'suite\', a workspace dataset id, or a folder path.'),
+  fromCheckpoint: z.string().nullable().default(null).describe('Hugging Face T5 folder to use as the backbone instead of pretraining one.'),
+  ablations: z.array(z.enum(ABLATIONS)).default([]).describe('Extra hypernetwork variants to train and score beside the full method (paper §7.4).'),
+  instancesPerTask: z.number().int().positive().default(100).describe('Instances per task that training reads (paper: 100).'),
+  stepScale: z.number().positive().max(100).default(1).describe('Multiply every stage\'s step count (a quick smoke run: 0.05); at least one step each.'),
+  evalInstances: z.number().int().positive().nullable().default(null).describe('Cap the instances scored per task; null keeps the preset\'s 100 held-out and 20 per training task.'),
+  resume: z.string().nullable().default(null).describe('Pipeline run id to resume: finished stages are reused, the interrupted one resumes.'),
+  name: z.string().nullable().default(null).describe('Display name of the run; null names it after the stage.'),
 })
 export type PipelineParams = z.output<typeof PipelineParams>
 

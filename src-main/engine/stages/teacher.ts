@@ -20,21 +20,19 @@ import { trainSupervised } from './supervised.ts'
 export const ADAPTER_DIR = 'adapter'
 
 export const TeacherParams = z.strictObject({
-  backbone: z.string().min(1),
-  dataset: z.string().default(SUITE_DATASET),
-  /** The task group (primary SNI category) whose instances train this LoRA. */
-  group: z.string().min(1),
-  instancesPerTask: z.number().int().positive().default(100),
+  backbone: z.string().min(1).describe('Backbone run id the LoRA is trained on (kept frozen).'),
+  dataset: z.string().default(SUITE_DATASET).describe('Dataset to train on: \'suite\', a workspace dataset id, or a folder path.'),
+  group: z.string().min(1).describe('Task group (primary SNI category) whose instances train this LoRA.'),
+  instancesPerTask: z.number().int().positive().default(100).describe('Instances per task of the group (paper: 100).'),
   // r = 4 for the tiny preset (tagi-method.md §10.2); the paper uses 32 on T5-Base.
-  rank: z.number().int().positive().default(4),
-  /** lora_alpha; null = 2r as PEFT runs in the paper. */
-  alpha: z.number().positive().nullable().default(null),
-  /** q and v everywhere: the modules the hypernetwork generates, hence the ones alignment can compare. */
-  targets: z.array(z.enum(['q', 'k', 'v', 'o', 'wi', 'wi_0', 'wi_1', 'wo'])).min(1).default(['q', 'v']),
-  prompt: PromptSchema.default({ setting: 'def+2pos', maxSourceTokens: 160, maxTargetTokens: 32 }),
-  training: TrainingSchema.default({ steps: 100, batchSize: 16, learningRate: 3e-3, warmupFraction: 0.02, decay: 'constant', checkpointEvery: 50, seed: 42 }),
-  resume: z.string().nullable().default(null),
-  name: z.string().nullable().default(null),
+  rank: z.number().int().positive().default(4).describe('LoRA rank r; 4 for the tiny preset (the paper uses 32 on T5-Base).'),
+  alpha: z.number().positive().nullable().default(null).describe('lora_alpha; null = 2r as in the paper\'s PEFT runs.'),
+  loraDropout: z.number().min(0).lt(1).default(0.05).describe('PEFT lora_dropout on the LoRA input while training; 0.05 as the paper\'s teacher runs (tagi-method §3.1), 0 turns it off.'),
+  targets: z.array(z.enum(['q', 'k', 'v', 'o', 'wi', 'wi_0', 'wi_1', 'wo'])).min(1).default(['q', 'v']).describe('Modules that get a LoRA; q and v everywhere are the ones the hypernetwork generates, hence the ones alignment compares.'),
+  prompt: PromptSchema.default({ setting: 'def+2pos', maxSourceTokens: 160, maxTargetTokens: 32 }).describe('Prompt setting and token caps (the teacher reads the full prompt).'),
+  training: TrainingSchema.default({ steps: 100, batchSize: 16, learningRate: 3e-3, warmupFraction: 0.02, decay: 'constant', checkpointEvery: 50, seed: 42 }).describe('Optimiser steps, batch size, learning rate, schedule, checkpoint interval and seed.'),
+  resume: z.string().nullable().default(null).describe('Run id to resume from its last checkpoint; null starts a new run.'),
+  name: z.string().nullable().default(null).describe('Display name of the run; null names it after the stage.'),
 })
 export type TeacherParams = z.output<typeof TeacherParams>
 
@@ -52,7 +50,7 @@ export function teacherLora(
     const b = tf.variable(B, true)
     trainable.set(`${id}.lora_A`, a)
     trainable.set(`${id}.lora_B`, b)
-    adapters.set(id, { kind: 'static', A: a as unknown as tf.Tensor2D, B: b as unknown as tf.Tensor2D, scale: init.scale })
+    adapters.set(id, { kind: 'static', A: a as unknown as tf.Tensor2D, B: b as unknown as tf.Tensor2D, scale: init.scale, dropout: init.config.lora_dropout ?? 0 })
   }
   const adapterConfig = init.config
   init.dispose()
@@ -80,7 +78,7 @@ export async function runTeacherStage(params: TeacherParams, ctx: JobContext, on
   const { model, tokenizer } = await loadRunModel(workspace, params.backbone, ['backbone'])
   const training = trainingConfig(params.training)
   const alpha = params.alpha ?? 2 * params.rank
-  const { trainable, adapters, adapterConfig } = teacherLora(model.config, { r: params.rank, alpha, targets: params.targets as LoraTarget[], seed: training.seed, baseModel: params.backbone })
+  const { trainable, adapters, adapterConfig } = teacherLora(model.config, { r: params.rank, alpha, dropout: params.loraDropout, targets: params.targets as LoraTarget[], seed: training.seed, baseModel: params.backbone })
   try {
     const result = await trainSupervised({ run, model, tokenizer, tasks, prompt: params.prompt, training, stageConfig: config, trainable, adapters, ctx })
     const modules = new Map([...adapters].map(([id, lora]) => [id, { A: tf.clone(lora.A) as tf.Tensor2D, B: tf.clone(lora.B) as tf.Tensor2D }]))

@@ -32,6 +32,7 @@ import type { SniTask } from '../../engine/data/sni/task.ts'
 import { conditioningForBatch, disposeBatchConditioning, disposeConditioning, staticAdapterSource, type AdapterSource, type TaskConditioning } from '../../engine/eval/conditioning.ts'
 import { encodeTruncated, padBatch } from '../../engine/eval/model-io.ts'
 import { T5Predictor, type EvalInputMode } from '../../engine/eval/t5-predictor.ts'
+import type { StudentInputMode } from '../../engine/data/index.ts'
 import type { LoraSet } from '../../engine/models/lora/index.ts'
 import type { T5Model } from '../../engine/models/t5/index.ts'
 import { checkInstruction, generateFromInstruction, instructionId, saveGeneratedAdapter, type SavedInstruction as StoredInstruction } from '../../engine/playground/index.ts'
@@ -58,6 +59,8 @@ interface Answerer {
   model: T5Model
   tokenizer: TextTokenizer
   input: EvalInputMode
+  /** What the student encoder reads in 'instance' mode: the hypernetwork run's own choice. */
+  studentInput?: StudentInputMode
   source?: AdapterSource<SniTask>
 }
 
@@ -74,7 +77,7 @@ interface Answer {
  * an undertrained model often answers in sentinels or a bare EOS, which the plain text would hide.
  */
 async function answer(who: Answerer, task: SniTask, input: string, prompt: PromptOptions, maxNewTokens: number): Promise<Answer> {
-  const predictor = new T5Predictor(who.model, who.tokenizer, { input: who.input, setting: prompt.setting, maxSourceTokens: prompt.maxSourceTokens, maxNewTokens, batchSize: 1 })
+  const predictor = new T5Predictor(who.model, who.tokenizer, { input: who.input, studentInput: who.studentInput, setting: prompt.setting, maxSourceTokens: prompt.maxSourceTokens, maxNewTokens, batchSize: 1 })
   const t0 = performance.now()
   const conditioning = who.source ? await who.source.adapterForTask(task) : undefined
   const source = encodeTruncated(who.tokenizer, predictor.sourceText(task, input), prompt.maxSourceTokens)
@@ -110,7 +113,7 @@ function answerers(models: PlaygroundModels, generation: Generation): Record<Pla
     },
     generated: {
       info: { method: 'generated', label: 'Backbone + generated adapter', detail: `reads the input only; the generated adapter${fused} carry the instruction`, run: info.id },
-      who: { model: hyperRun.model, tokenizer: hyperRun.tokenizer, input: 'instance', source: { adapterForTask: async () => cloneConditioning(generation.conditioning) } },
+      who: { model: hyperRun.model, tokenizer: hyperRun.tokenizer, input: 'instance', studentInput: hyperRun.studentInput, source: { adapterForTask: async () => cloneConditioning(generation.conditioning) } },
       unavailable: null,
     },
     teacher: {

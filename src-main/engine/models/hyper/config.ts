@@ -9,25 +9,14 @@
 import { z } from 'zod'
 
 export const HyperConfigSchema = z.strictObject({
-  /** LoRA rank of the generated adapters; the paper uses 32 on T5-Base, the tiny preset less. */
-  rank: z.number().int().positive().default(32),
-  /** Width of the task code z = tanh(Linear(pooled)); 255 in the code (`encoding_dim`). */
-  encodingDim: z.number().int().positive().default(255),
-  /** Hidden width of each generator MLP; 8 in the code, which keeps the generators tiny. */
-  hiddenDim: z.number().int().positive().default(8),
-  /**
-   * How a generator tells layers and q/v apart: 'learned' embeddings (default), 'integer' = the code's
-   * raw idx = 2·layer + (0 for q, 1 for v), 'per-layer' = the paper's one generator per layer (q/v by 0/1).
-   */
-  positionEncoding: z.enum(['learned', 'integer', 'per-layer']).default('learned'),
-  /** Size of each learned layer/module embedding (used with 'learned' only). */
-  positionEmbeddingDim: z.number().int().positive().default(32),
-  /** 'lora': A-head small random, B-head zero, so the first update is exactly 0 yet has a gradient; 'code': N(0, 1e-7) everywhere. */
-  init: z.enum(['lora', 'code']).default('lora'),
-  /** Mean over real instruction tokens ('masked', default) or over every position like the code ('unmasked'). */
-  pooling: z.enum(['masked', 'unmasked']).default('masked'),
-  /** Decoder cross-attention memory = [instruction states ; input states] (the code's fusion); off = "w/o fusion". */
-  fusion: z.boolean().default(true),
+  rank: z.number().int().positive().default(32).describe('LoRA rank of the generated adapters; the paper uses 32 on T5-Base, the tiny preset less.'),
+  encodingDim: z.number().int().positive().default(255).describe('Width of the task code z = tanh(Linear(pooled)); 255 in the released code.'),
+  hiddenDim: z.number().int().positive().default(8).describe('Hidden width of each generator MLP; 8 in the released code, which keeps the generators tiny.'),
+  positionEncoding: z.enum(['learned', 'integer', 'per-layer']).default('learned').describe('How a generator tells layers and q/v apart: \'learned\' embeddings, \'integer\' = the code\'s raw layer id, \'per-layer\' = one generator per layer (paper text).'),
+  positionEmbeddingDim: z.number().int().positive().default(32).describe('Size of each learned layer/module embedding (\'learned\' only).'),
+  init: z.enum(['lora', 'code']).default('lora').describe('\'lora\': A-head small random, B-head zero, so the first update is exactly 0 yet has a gradient; \'code\': N(0, 1e-7) everywhere.'),
+  pooling: z.enum(['masked', 'unmasked']).default('masked').describe('Mean over real instruction tokens (\'masked\') or over every position like the released code (\'unmasked\').'),
+  fusion: z.boolean().default(true).describe('Decoder cross-attention memory = [instruction states ; input states] (the code\'s fusion); off = the w/o fusion ablation.'),
 })
 
 export type HyperConfig = z.infer<typeof HyperConfigSchema>

@@ -1,7 +1,8 @@
 /**
  * Applying LoRA at forward time, on 2-D matMuls.
  *
- * Static: y = x·W + scale · (x·Aᵀ)·Bᵀ, with Aᵀ and Bᵀ as explicit transposes (fast path).
+ * Static: y = x·W + scale · (dropout(x)·Aᵀ)·Bᵀ, with Aᵀ and Bᵀ as explicit transposes (fast path); the dropout is
+ * PEFT's lora_dropout on the LoRA branch's input only, applied while training.
  *
  * Per-example (no loop over rows): with X = x as (N·S, in) and A_all = [A_0 | A_1 | …] as (in, N·r),
  * X·A_all is (N·S, N·r); zeroing every block but the row's own (a constant 0/1 mask) and multiplying by
@@ -12,7 +13,7 @@
  * 'batched' is the default.
  */
 import { tf } from '../../backend/index.ts'
-import { batchMatMul, linear, matMul2d } from '../../backend/ops.ts'
+import { batchMatMul, dropout, linear, matMul2d } from '../../backend/ops.ts'
 import type { LoraSet, PerExampleLora, StaticLora } from './types.ts'
 
 export type PerExampleMode = 'block-diagonal' | 'batched'
@@ -48,8 +49,9 @@ export function checkLoraShapes(moduleId: string, lora: StaticLora | PerExampleL
   }
 }
 
-function staticDelta(x2: tf.Tensor2D, lora: StaticLora): tf.Tensor2D {
-  return tf.mul(matMul2d(matMul2d(x2, tf.transpose(lora.A)), tf.transpose(lora.B)), lora.scale)
+function staticDelta(x2: tf.Tensor2D, lora: StaticLora, training: boolean): tf.Tensor2D {
+  const input = training && lora.dropout ? dropout(x2, lora.dropout) : x2 // (N·S, in)
+  return tf.mul(matMul2d(matMul2d(input, tf.transpose(lora.A)), tf.transpose(lora.B)), lora.scale)
 }
 
 const maskCache = new Map<string, tf.Tensor2D>()
@@ -87,14 +89,14 @@ function perExampleDelta(x: tf.Tensor, lora: PerExampleLora): tf.Tensor2D {
   return tf.mul(matMul2d(h as tf.Tensor2D, bAll), lora.scale)
 }
 
-/** x (N, S, in) · W (in, out), plus the adapter of `moduleId` if the set has one. */
-export function loraLinear(x: tf.Tensor3D, w: tf.Tensor, moduleId: string, adapters?: LoraSet): tf.Tensor3D {
+/** x (N, S, in) · W (in, out), plus the adapter of `moduleId` if the set has one; `training` turns on lora_dropout. */
+export function loraLinear(x: tf.Tensor3D, w: tf.Tensor, moduleId: string, adapters?: LoraSet, training = false): tf.Tensor3D {
   const lora = adapters?.get(moduleId)
   if (!lora) return linear(x, w)
   checkLoraShapes(moduleId, lora, w, x.shape[0])
   const [n, s, inDim] = x.shape as [number, number, number]
   const x2 = tf.reshape(x, [n * s, inDim]) as tf.Tensor2D
   const base = matMul2d(x2, w as tf.Tensor2D)
-  const delta = lora.kind === 'static' ? staticDelta(x2, lora) : perExampleDelta(x, lora)
+  const delta = lora.kind === 'static' ? staticDelta(x2, lora, training) : perExampleDelta(x, lora)
   return tf.reshape(tf.add(base, delta), [n, s, w.shape[1] as number]) as tf.Tensor3D
 }

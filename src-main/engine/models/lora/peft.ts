@@ -83,7 +83,7 @@ export class PeftAdapter {
   }
 
   /** New adapter: A ~ PEFT's kaiming-uniform(a=√5) i.e. U(±1/√in), B = 0 (so it starts as the identity). */
-  static init(model: T5Config, opts: { r: number; alpha: number; targets?: LoraTarget[]; seed?: number; baseModel?: string }): PeftAdapter {
+  static init(model: T5Config, opts: { r: number; alpha: number; dropout?: number; targets?: LoraTarget[]; seed?: number; baseModel?: string }): PeftAdapter {
     const targets = opts.targets ?? ['q', 'v']
     const modules = new Map<LoraModuleId, { A: tf.Tensor2D; B: tf.Tensor2D }>()
     let i = 0
@@ -98,7 +98,7 @@ export class PeftAdapter {
         task_type: 'SEQ_2_SEQ_LM',
         r: opts.r,
         lora_alpha: opts.alpha,
-        lora_dropout: 0,
+        lora_dropout: opts.dropout ?? 0,
         bias: 'none',
         fan_in_fan_out: false,
         inference_mode: true,

@@ -12,6 +12,8 @@ export interface StaticLora {
   /** (out, r) */
   B: tf.Tensor2D
   scale: number
+  /** PEFT's lora_dropout: drop this share of the input to A while training (never at inference); absent = 0. */
+  dropout?: number
 }
 
 /** Row b of the batch gets its own adapter: y_b += scale · x_b · A_b · B_b (what the hypernetwork emits). */

@@ -23,8 +23,8 @@ function heads(ctx: T5RunContext, x: tf.Tensor3D): tf.Tensor4D {
 /** Project a memory (B, T, d) to keys and values. */
 export function projectKeyValue(ctx: T5RunContext, prefix: string, source: tf.Tensor3D): KeyValue {
   return {
-    key: heads(ctx, loraLinear(source, weight(ctx, `${prefix}.k.weight`), `${prefix}.k`, ctx.adapters)),
-    value: heads(ctx, loraLinear(source, weight(ctx, `${prefix}.v.weight`), `${prefix}.v`, ctx.adapters)),
+    key: heads(ctx, loraLinear(source, weight(ctx, `${prefix}.k.weight`), `${prefix}.k`, ctx.adapters, ctx.training)),
+    value: heads(ctx, loraLinear(source, weight(ctx, `${prefix}.v.weight`), `${prefix}.v`, ctx.adapters, ctx.training)),
   }
 }
 
@@ -39,10 +39,10 @@ export function appendKeyValue(past: KeyValue, next: KeyValue): KeyValue {
  */
 export function attend(ctx: T5RunContext, prefix: string, hidden: tf.Tensor3D, kv: KeyValue, bias: tf.Tensor): tf.Tensor3D {
   const [b, s] = hidden.shape
-  const q = heads(ctx, loraLinear(hidden, weight(ctx, `${prefix}.q.weight`), `${prefix}.q`, ctx.adapters)) // (B, S, H, Dk)
+  const q = heads(ctx, loraLinear(hidden, weight(ctx, `${prefix}.q.weight`), `${prefix}.q`, ctx.adapters, ctx.training)) // (B, S, H, Dk)
   const scores = tf.add(attentionScores(q, kv.key), bias) // (B, H, S, T)
   const probs = dropout(ctx, tf.softmax(scores))
   const context = attentionContext(probs as tf.Tensor4D, kv.value) // (B, S, H, Dk)
   const merged = tf.reshape(context, [b, s, ctx.config.numHeads * ctx.config.dKv]) as tf.Tensor3D
-  return loraLinear(merged, weight(ctx, `${prefix}.o.weight`), `${prefix}.o`, ctx.adapters)
+  return loraLinear(merged, weight(ctx, `${prefix}.o.weight`), `${prefix}.o`, ctx.adapters, ctx.training)
 }

@@ -5,7 +5,7 @@ import { loraLinear } from '../lora/apply.ts'
 import { dropout, weight, type T5RunContext } from './context.ts'
 
 export function feedForward(ctx: T5RunContext, prefix: string, x: tf.Tensor3D): tf.Tensor3D {
-  const lin = (input: tf.Tensor3D, name: string) => loraLinear(input, weight(ctx, `${prefix}.${name}.weight`), `${prefix}.${name}`, ctx.adapters)
+  const lin = (input: tf.Tensor3D, name: string) => loraLinear(input, weight(ctx, `${prefix}.${name}.weight`), `${prefix}.${name}`, ctx.adapters, ctx.training)
   let hidden: tf.Tensor3D
   switch (ctx.config.feedForwardProj) {
     case 'relu':
