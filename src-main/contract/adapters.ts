@@ -2,8 +2,8 @@
  * The Adapters domain: compare any two LoRA adapters by the updates ΔW = scale·B·A they make, module by
  * module (stack × layer × target): cosine similarity, norm ratio, singular-value spectra, as heatmap grids;
  * and rank candidate adapters (the teachers) by how close they sit to a target (a generated adapter). The
- * math is the engine's (engine/analysis: compareAdapters, rankNearest, buildGrid); these types mirror its
- * JSON output. An adapter is a teacher run's LoRA, a generation held by the Playground, or a PEFT folder.
+ * math is the engine's (engine/analysis: compareAdapters, rankNearest, buildGrid); the comparison types are
+ * defined here and the engine imports them (this boundary imports nothing from the engine). An adapter is a teacher run's LoRA, a generation held by the Playground, or a PEFT folder.
  * Shared with the renderer: no Node imports.
  */
 import { z } from 'zod'
@@ -74,31 +74,43 @@ export interface AdapterList {
 
 export type ModuleStackName = 'encoder-self' | 'decoder-self' | 'decoder-cross' | 'encoder-ffn' | 'decoder-ffn'
 
+/** One module's comparison (engine/analysis/compare.ts computes it; the engine uses these types). */
 export interface ModuleComparisonResult {
+  /** The module's PEFT path, e.g. `encoder.block.0.layer.0.SelfAttention.q`. */
   id: string
   stack: ModuleStackName
   layer: number
   target: string
   rankA: number
   rankB: number
+  /** cos(ΔW_A, ΔW_B) in [−1, 1]; null when either update is exactly zero. */
   cosine: number | null
+  /** ‖ΔW‖_F of each side. */
   normA: number
   normB: number
+  /** normA / normB; null when normB = 0. */
   normRatio: number | null
+  /** Singular values of ΔW, descending (empty when spectra are off). */
   spectrumA: number[]
   spectrumB: number[]
+  /** exp(entropy) of the normalised spectrum (spectrum.ts); null when spectra are off. */
   effectiveRankA: number | null
   effectiveRankB: number | null
 }
 
 export interface ComparisonSummaryResult {
   modules: number
+  /** Modules whose cosine is undefined (a zero update on either side); left out of the cosine means. */
   modulesWithoutCosine: number
+  /** Unweighted mean of the per-module cosines. */
   meanCosine: number | null
+  /** Per-module cosines weighted by normA·normB: Σ⟨ΔW_A, ΔW_B⟩ / Σ‖ΔW_A‖·‖ΔW_B‖. Big modules count more. */
   weightedCosine: number | null
+  /** Cosine of the whole adapters as one long vector: Σ⟨ΔW_A, ΔW_B⟩ / sqrt(Σ‖ΔW_A‖² · Σ‖ΔW_B‖²). */
   globalCosine: number | null
   minCosine: { id: string; value: number } | null
   maxCosine: { id: string; value: number } | null
+  /** Norms of the whole adapters, sqrt(Σ‖ΔW‖²), and their ratio A / B (null when B is zero). */
   normA: number
   normB: number
   normRatio: number | null
@@ -118,7 +130,9 @@ export interface AdapterComparisonResult {
   b: AdapterEntry
   modules: ModuleComparisonResult[]
   summary: ComparisonSummaryResult
+  /** Heatmaps: rows = stack × layer, columns = target. */
   grid: ModuleGridResult
+  /** Modules only one side has (always empty with modules: 'same'). */
   onlyInA: string[]
   onlyInB: string[]
   /** Wall time of loading both and comparing, in milliseconds. */

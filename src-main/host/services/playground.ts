@@ -77,7 +77,7 @@ interface Answer {
  * an undertrained model often answers in sentinels or a bare EOS, which the plain text would hide.
  */
 async function answer(who: Answerer, task: SniTask, input: string, prompt: PromptOptions, maxNewTokens: number): Promise<Answer> {
-  const predictor = new T5Predictor(who.model, who.tokenizer, { input: who.input, studentInput: who.studentInput, setting: prompt.setting, maxSourceTokens: prompt.maxSourceTokens, maxNewTokens, batchSize: 1 })
+  const predictor = new T5Predictor(who.model, who.tokenizer, { input: who.input, studentInput: who.studentInput ?? 'input', setting: prompt.setting, maxSourceTokens: prompt.maxSourceTokens, maxNewTokens, batchSize: 1 })
   const t0 = performance.now()
   const conditioning = who.source ? await who.source.adapterForTask(task) : undefined
   const source = encodeTruncated(who.tokenizer, predictor.sourceText(task, input), prompt.maxSourceTokens)

@@ -11,26 +11,17 @@ import { PeftAdapter } from '../../../src-main/engine/models/lora/index.ts'
 import { ADAPTER_DIR } from '../../../src-main/engine/stages/index.ts'
 import { loadRunModel } from '../../../src-main/engine/stages/common.ts'
 import { Workspace } from '../../../src-main/engine/store/workspace.ts'
-import type { AdapterComparisonResult, AdapterList, GenerationResult, NearestAdaptersResult, Response } from '../../../src-main/contract/index.ts'
-import { createEngineHost, type EngineHost } from '../../../src-main/host/index.ts'
+import type { AdapterComparisonResult, AdapterList, GenerationResult, NearestAdaptersResult } from '../../../src-main/contract/index.ts'
+import type { EngineHost } from '../../../src-main/host/index.ts'
 import { runTinyPipeline } from '../../e2e/helpers/tiny-pipeline.ts'
+import { inProcessHost, studioClient } from './helpers.ts'
 
 const workspace = mkdtempSync(join(tmpdir(), 'tagi-adapters-'))
 let host: EngineHost
 let runs: Record<string, string>
 let teacherIds: string[]
 
-let seq = 0
-async function call<T>(method: string, params?: unknown): Promise<T> {
-  const response = (await host.handle({ id: ++seq, method, params })) as Response<T>
-  if (!response.ok) throw new Error(`${response.error.code}: ${response.error.message}`)
-  return response.result
-}
-async function failure(method: string, params?: unknown): Promise<{ code: string; message: string }> {
-  const response = await host.handle({ id: ++seq, method, params })
-  if (response.ok) throw new Error(`${method} succeeded; expected an error`)
-  return response.error
-}
+const { call, failure } = studioClient(() => host)
 const teacherDir = (id: string) => join(workspace, 'runs', id, ADAPTER_DIR)
 
 beforeAll(async () => {
@@ -38,7 +29,7 @@ beforeAll(async () => {
   // The fewest steps the pipeline takes: these tests look at adapter geometry, not at answer quality.
   runs = (await runTinyPipeline(workspace, { stepScale: 0.01 })).results.runs
   teacherIds = Object.entries(runs).filter(([key]) => key.startsWith('teacher:')).map(([, id]) => id)
-  host = createEngineHost({ backend: 'auto', workspace: { dir: workspace, source: 'flag' }, transport: 'in-process' })
+  host = inProcessHost(workspace)
 }, 180_000)
 afterAll(async () => {
   await host?.dispose()

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { createEngineHost } from '../../../src-main/host/index.ts'
-import type { DatasetDetail, DatasetList, DatasetStats, DatasetTaskDetail, JobState, Response, StudioEvent, TokenizerSource } from '../../../src-main/contract/index.ts'
+import type { DatasetDetail, DatasetList, DatasetStats, DatasetTaskDetail, JobState, StudioEvent, TokenizerSource } from '../../../src-main/contract/index.ts'
 import { openDataset } from '../../../src-main/engine/data/index.ts'
 import { Workspace } from '../../../src-main/engine/store/workspace.ts'
 import { loadTokenizer } from '../../../src-main/engine/tokenizers/index.ts'
+import { inProcessHost, studioClient } from './helpers.ts'
 
 const SAMPLE = resolve(__dirname, '../../../../shared/data/sni/sample')
 const SUITE = resolve(__dirname, '../../../resources/instruction-suite')
@@ -19,30 +19,12 @@ const TOKENIZER = resolve(__dirname, '../tokenizers/fixtures/t5-unigram/tokenize
 
 const workspace = mkdtempSync(join(tmpdir(), 'tagi-datasets-'))
 const scratch = mkdtempSync(join(tmpdir(), 'tagi-datasets-src-'))
-const host = createEngineHost({ backend: 'auto', workspace: { dir: workspace, source: 'flag' }, transport: 'in-process' })
+const host = inProcessHost(workspace)
 const events: StudioEvent[] = []
 host.on((event) => events.push(event))
 afterAll(() => host.dispose())
 
-let seq = 0
-async function call<T>(method: string, params?: unknown): Promise<T> {
-  const response = (await host.handle({ id: ++seq, method, params })) as Response<T>
-  if (!response.ok) throw new Error(`${response.error.code}: ${response.error.message}`)
-  return response.result
-}
-async function failure(method: string, params?: unknown): Promise<{ code: string; message: string }> {
-  const response = await host.handle({ id: ++seq, method, params })
-  if (response.ok) throw new Error(`${method} succeeded; expected an error`)
-  return response.error
-}
-async function jobEnded(id: string): Promise<JobState> {
-  for (const end = Date.now() + 60_000; Date.now() < end; ) {
-    const job = await call<JobState>('jobs.get', { id })
-    if (['completed', 'failed', 'cancelled'].includes(job.status)) return job
-    await new Promise((done) => setTimeout(done, 20))
-  }
-  throw new Error(`job ${id} did not end`)
-}
+const { call, failure, jobEnded } = studioClient(host)
 async function importJob(params: Record<string, unknown>): Promise<JobState> {
   return jobEnded((await call<JobState>('jobs.start', { kind: 'dataset-import', params })).id)
 }

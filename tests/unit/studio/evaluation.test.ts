@@ -6,40 +6,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { createEngineHost } from '../../../src-main/host/index.ts'
-import type { EvaluationCsv, EvaluationList, EvaluationReport, EvaluationSources, JobState, PredictionPage, Response } from '../../../src-main/contract/index.ts'
+import type { EvaluationCsv, EvaluationList, EvaluationReport, EvaluationSources, JobState, PredictionPage } from '../../../src-main/contract/index.ts'
 import { loadDataset, tasksOf } from '../../../src-main/engine/data/index.ts'
 import { runEvaluation, evalTasksFromSni, type EvalTask } from '../../../src-main/engine/eval/index.ts'
 import { comparisonRows, type MethodScore } from '../../../src-main/engine/stages/comparison.ts'
 import { Workspace } from '../../../src-main/engine/store/workspace.ts'
+import { inProcessHost, studioClient } from './helpers.ts'
 
 const SAMPLE = resolve(__dirname, '../../../../shared/data/sni/sample')
 const RIGHT = 'task1146_country_capital' // the scripted predictor answers with the reference
 const WRONG = 'task095_conala_max_absolute_value' // … and with nonsense here
 
 const workspace = mkdtempSync(join(tmpdir(), 'tagi-evaluation-'))
-const host = createEngineHost({ backend: 'auto', workspace: { dir: workspace, source: 'flag' }, transport: 'in-process' })
+const host = inProcessHost(workspace)
 afterAll(() => host.dispose())
 
-let seq = 0
-async function call<T>(method: string, params?: unknown): Promise<T> {
-  const response = (await host.handle({ id: ++seq, method, params })) as Response<T>
-  if (!response.ok) throw new Error(`${response.error.code}: ${response.error.message}`)
-  return response.result
-}
-async function failure(method: string, params?: unknown): Promise<{ code: string; message: string }> {
-  const response = await host.handle({ id: ++seq, method, params })
-  if (response.ok) throw new Error(`${method} succeeded; expected an error`)
-  return response.error
-}
-async function jobEnded(id: string): Promise<JobState> {
-  for (const end = Date.now() + 240_000; Date.now() < end; ) {
-    const job = await call<JobState>('jobs.get', { id })
-    if (['completed', 'failed', 'cancelled'].includes(job.status)) return job
-    await new Promise((done) => setTimeout(done, 50))
-  }
-  throw new Error(`job ${id} did not end`)
-}
+const { call, failure, jobEnded: jobEndedWithin } = studioClient(host)
+// A real tiny pipeline runs inside these jobs: allow minutes, not the default one.
+const jobEnded = (id: string) => jobEndedWithin(id, 240_000)
 
 let standaloneId = ''
 let scriptedTasks: EvalTask[] = []

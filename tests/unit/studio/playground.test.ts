@@ -10,30 +10,21 @@ import { initBackend } from '../../../src-main/engine/backend/index.ts'
 import type { SniTask } from '../../../src-main/engine/data/sni/task.ts'
 import { T5Predictor } from '../../../src-main/engine/eval/t5-predictor.ts'
 import { hyperAdapterSource } from '../../../src-main/engine/models/hyper/index.ts'
-import type { AdapterComparisonResult, GenerationResult, HypernetworkList, InstructionList, PlaygroundRunResult, Response, SavedInstruction } from '../../../src-main/contract/index.ts'
-import { createEngineHost, type EngineHost } from '../../../src-main/host/index.ts'
+import type { AdapterComparisonResult, GenerationResult, HypernetworkList, InstructionList, PlaygroundRunResult, SavedInstruction } from '../../../src-main/contract/index.ts'
+import type { EngineHost } from '../../../src-main/host/index.ts'
 import { instructionTask, instructionPrompt, GENERATION_FILE } from '../../../src-main/engine/playground/index.ts'
 import { instructionText, loadHyperRun } from '../../../src-main/engine/stages/index.ts'
 import { loadRunModel } from '../../../src-main/engine/stages/common.ts'
 import { Workspace } from '../../../src-main/engine/store/workspace.ts'
 import { runTinyPipeline } from '../../e2e/helpers/tiny-pipeline.ts'
+import { inProcessHost, studioClient } from './helpers.ts'
 
 const workspace = mkdtempSync(join(tmpdir(), 'tagi-playground-'))
 let host: EngineHost
 let runs: Record<string, string>
 let pipelineId: string
 
-let seq = 0
-async function call<T>(method: string, params?: unknown): Promise<T> {
-  const response = (await host.handle({ id: ++seq, method, params })) as Response<T>
-  if (!response.ok) throw new Error(`${response.error.code}: ${response.error.message}`)
-  return response.result
-}
-async function failure(method: string, params?: unknown): Promise<{ code: string; message: string }> {
-  const response = await host.handle({ id: ++seq, method, params })
-  if (response.ok) throw new Error(`${method} succeeded; expected an error`)
-  return response.error
-}
+const { call, failure } = studioClient(() => host)
 
 const CAPITALS = { definition: 'Given a country, answer with the name of its capital city.', examples: [{ input: 'France', output: 'Paris' }] }
 
@@ -42,7 +33,7 @@ beforeAll(async () => {
   const result = await runTinyPipeline(workspace)
   runs = result.results.runs
   pipelineId = result.runId
-  host = createEngineHost({ backend: 'auto', workspace: { dir: workspace, source: 'flag' }, transport: 'in-process' })
+  host = inProcessHost(workspace)
 }, 180_000)
 afterAll(async () => {
   await host?.dispose()

@@ -6,8 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { createEngineHost } from '../../../src-main/host/index.ts'
-import type { JobKindInfo, JobState, Response, RunDetail, RunDiff, RunList, RunMetrics } from '../../../src-main/contract/index.ts'
+import type { JobKindInfo, JobState, RunDetail, RunDiff, RunList, RunMetrics } from '../../../src-main/contract/index.ts'
 import { writeFileAtomic } from '../../../src-main/engine/store/atomic.ts'
 import { MetricsReader } from '../../../src-main/host/services/runs/metrics-reader.ts'
 import { diffConfigs } from '../../../src-main/host/services/runs/config-diff.ts'
@@ -17,35 +16,13 @@ import type { RunRecord } from '../../../src-main/engine/store/run-store.ts'
 import { runsApi } from '../../../src-main/contract/index.ts'
 import { debiasedEma, seriesStats } from '../../../src-renderer/src/lib/charts/smoothing.ts'
 import { formFields, initialValues, paramsToSend } from '../../../src-renderer/src/lib/schema-form.ts'
+import { inProcessHost, studioClient, waitFor } from './helpers.ts'
 
 const workspace = mkdtempSync(join(tmpdir(), 'tagi-runs-'))
-const host = createEngineHost({ backend: 'auto', workspace: { dir: workspace, source: 'flag' }, transport: 'in-process' })
+const host = inProcessHost(workspace)
 afterAll(() => host.dispose())
 
-let seq = 0
-async function call<T>(method: string, params?: unknown): Promise<T> {
-  const response = (await host.handle({ id: ++seq, method, params })) as Response<T>
-  if (!response.ok) throw new Error(`${response.error.code}: ${response.error.message}`)
-  return response.result
-}
-async function failure(method: string, params?: unknown): Promise<{ code: string; message: string }> {
-  const response = await host.handle({ id: ++seq, method, params })
-  if (response.ok) throw new Error(`${method} succeeded; expected an error`)
-  return response.error
-}
-async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value) return value
-    if (Date.now() > end) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
-const jobEnded = (id: string) => waitFor(async () => {
-  const job = await call<JobState>('jobs.get', { id })
-  return ['completed', 'failed', 'cancelled'].includes(job.status) && job
-})
+const { call, failure, jobEnded } = studioClient(host)
 
 // Tiny but real: the tiny T5 on the suite, 4 instances a step, a checkpoint every 5 steps.
 const training = { steps: 40, batchSize: 4, learningRate: 1e-3, checkpointEvery: 5 }
