@@ -68,15 +68,16 @@ describe('studio in the browser', () => {
     for (const [index, title] of PAGES.entries()) {
       await page.getByRole('link', { name: new RegExp(`^${title}`) }).click()
       await waitForHash(`#/${title.toLowerCase()}`)
-      expect(await page.getByRole('link', { name: new RegExp(`^${title}`) }).getAttribute('aria-current')).toBe('page')
-      expect(await page.locator('header h1').textContent()).toBe(title)
+      // The hash changes first; Svelte then marks the link and the header (wait for them, do not race them).
+      await page.getByRole('link', { name: new RegExp(`^${title}`) }).and(page.locator('[aria-current="page"]')).waitFor()
+      await page.locator('header h1', { hasText: new RegExp(`^${title}$`) }).waitFor()
       if (title !== 'Settings') expect(await page.getByRole('heading', { level: 2, name: title }).count()).toBe(1)
       else await page.getByTestId('engine-backend').waitFor()
       await screenshot(page, `page-${index + 1}-${title.toLowerCase()}`)
     }
     await page.keyboard.press('Alt+2')
     await waitForHash('#/runs')
-    expect(await page.locator('[aria-current="page"]').textContent()).toContain('Runs')
+    await page.locator('[aria-current="page"]', { hasText: 'Runs' }).waitFor()
     await page.keyboard.press('Alt+6')
     await waitForHash('#/settings')
     // From the top of the page, Tab reaches the skip link, then the first nav link, with a visible focus ring.
