@@ -113,7 +113,7 @@ export async function stageBench(preset: T5PresetName, stage: StageName): Promis
     const params = HyperPretrainParams.parse({ ...plan.hyperPretrain, backbone: 'bench' })
     const hyper = HyperNetwork.create(config, params.hyper, BENCH_SEED)
     const step = hyperPretrainStep(model, tokenizer, hyper, corpus, params)
-    const widths = ({ seq, encoding }: AbcBatch) => ({ ...seqWidths(seq), instruction: encoding.states.shape[1] })
+    const widths = ({ seq, instructionIds }: AbcBatch) => ({ ...seqWidths(seq), instruction: instructionIds.ids.shape[1] })
     return {
       step: step as StageStep<unknown>,
       trainable: hyper.variables,
@@ -149,7 +149,7 @@ export async function stageBench(preset: T5PresetName, stage: StageName): Promis
   const step = hyperFinetuneStep({ model, tokenizer, hyper, teachers, klModel: null, tasks: data.train, prompt: params.prompt, loss: params.loss })
   // The teacher reads the full prompt: its width comes from the same examples the step builds.
   const teacherSources = buildInstanceExamples(data.train, 'full-prompt', params.prompt, tokenizer).map((e) => e.source.length)
-  const widths = (b: FinetuneBatch) => ({ ...seqWidths(b.student), instruction: b.memory.states.shape[1], tasks: b.pooled.shape[0] })
+  const widths = (b: FinetuneBatch) => ({ ...seqWidths(b.student), instruction: (b.memory?.states ?? b.instructionIds!.ids).shape[1], tasks: (b.pooled ?? b.instructionIds!.ids).shape[0] })
   const target = hyperTargetOf(config)
   return {
     step: step as StageStep<unknown>,

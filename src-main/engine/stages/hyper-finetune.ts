@@ -7,7 +7,8 @@
  * instance input alone, with the instruction's states fused into the decoder memory. The KL teacher is the
  * backbone + the LoRA of the task's group reading the full prompt (paper Eq. 5), or the meta-trained model
  * (the code's choice); L_ins aligns the generated update with the group LoRA's. Instruction encodings are
- * computed once per task (the encoder is frozen), and each adapter once per task in the batch.
+ * computed once per task (the encoder is frozen; a 'trainable-copy' encoder re-encodes each batch's tasks
+ * inside the loss), and each adapter once per task in the batch.
  */
 import { existsSync } from 'node:fs'
 import { z } from 'zod'
@@ -15,9 +16,10 @@ import { tf } from '../backend/index.ts'
 import type { StudentInputMode } from '../data/prompts.ts'
 import type { Rng } from '../data/random.ts'
 import type { SniTask } from '../data/sni/task.ts'
+import { encodeTruncated, padBatch } from '../eval/model-io.ts'
 import { defineJobKind, type JobContext } from '../jobs/job-kind.ts'
 import { combineTagiLoss, labelCrossEntropy, logitKl, parameterAlignment, type TeacherFactors } from '../losses/index.ts'
-import { adaptersForBatch, encodeInstructions, HyperConfigSchema, HyperNetwork, type InstructionEncoding } from '../models/hyper/index.ts'
+import { adaptersForBatch, encodeInstructionIds, encodeInstructions, fusionMemory, HyperConfigSchema, HyperNetwork, type InstructionEncoding } from '../models/hyper/index.ts'
 import type { T5Model } from '../models/t5/index.ts'
 import { Workspace } from '../store/workspace.ts'
 import type { TextTokenizer } from '../tokenizers/index.ts'
@@ -76,12 +78,14 @@ export type HyperFinetuneParams = z.output<typeof HyperFinetuneParams>
 
 export interface FinetuneBatch {
   student: Seq2SeqBatch
-  /** (U, d) pooled instructions of the batch's distinct tasks. */
-  pooled: tf.Tensor2D
+  /** (U, d) pooled instructions of the batch's distinct tasks (frozen encoder; null with a trainable copy). */
+  pooled: tf.Tensor2D | null
   /** (B) row → its task's position among the U. */
   taskIndex: tf.Tensor1D
-  /** (B, S_I, d) and (B, S_I): the fused instruction memory of each row. */
-  memory: { states: tf.Tensor3D; mask: tf.Tensor2D }
+  /** (B, S_I, d) and (B, S_I): the fused instruction memory of each row (frozen encoder; null with a trainable copy). */
+  memory: { states: tf.Tensor3D; mask: tf.Tensor2D } | null
+  /** 'trainable-copy' only: (U, S_I) instruction ids and mask of the distinct tasks, encoded inside the loss. */
+  instructionIds: { ids: tf.Tensor2D; mask: tf.Tensor2D } | null
   teacherLogits: tf.Tensor3D | null
   /** Teacher factors per module for the U tasks, and which of them have a teacher. */
   teacherFactors: Map<string, TeacherFactors> | null
@@ -119,13 +123,12 @@ export interface HyperFinetuneInputs {
 export function hyperFinetuneStep({ model, tokenizer, hyper, teachers, klModel, teacherBackbone = model, tasks, prompt, loss, studentInput = 'input' }: HyperFinetuneInputs): StageStep<FinetuneBatch> & { dispose(): void } {
   const students = buildInstanceExamples(tasks, 'instance', prompt, tokenizer, studentInput)
   const teacherInputs = loss.kl ? buildInstanceExamples(tasks, 'full-prompt', prompt, tokenizer) : null
-  const instructions: InstructionEncoding = encodeInstructions(
-    model,
-    tokenizer,
-    tasks.map((task) => instructionText(task, prompt, tokenizer)),
-    prompt.maxSourceTokens,
-    hyper.config.pooling === 'masked',
-  )
+  const masked = hyper.config.pooling === 'masked'
+  const texts = tasks.map((task) => instructionText(task, prompt, tokenizer))
+  // The frozen encoder's states are computed once here; a trainable copy re-encodes each batch's tasks in the loss.
+  const trainableEncoder = hyper.config.instructionEncoder === 'trainable-copy'
+  const instructions: InstructionEncoding | null = trainableEncoder ? null : encodeInstructions(model, tokenizer, texts, prompt.maxSourceTokens, masked)
+  const instructionRows = trainableEncoder ? texts.map((text) => encodeTruncated(tokenizer, text, prompt.maxSourceTokens)) : []
   const groupOfTask = tasks.map((task) => teachers?.groupIndex(task) ?? -1)
 
   const makeBatch = (indices: number[], rng: Rng): FinetuneBatch => {
@@ -145,9 +148,10 @@ export function hyperFinetuneStep({ model, tokenizer, hyper, teachers, klModel, 
     const groups = taskIds.map((t) => groupOfTask[t]!)
     return {
       student,
-      pooled: gatherRows(instructions.pooled, taskIds),
+      pooled: instructions ? gatherRows(instructions.pooled, taskIds) : null,
       taskIndex: tf.tensor1d(rowTask, 'int32'),
-      memory: { states: gatherRows(instructions.states, rowTaskIds), mask: gatherRows(instructions.mask, rowTaskIds) },
+      memory: instructions ? { states: gatherRows(instructions.states, rowTaskIds), mask: gatherRows(instructions.mask, rowTaskIds) } : null,
+      instructionIds: trainableEncoder ? padBatch(taskIds.map((t) => instructionRows[t]!), tokenizer.padId) : null,
       teacherLogits,
       teacherFactors: loss.ins ? teachers!.factors(groups, hyper.moduleIds()) : null,
       hasTeacher: loss.ins ? tf.tensor1d(groups.map((g) => (g >= 0 ? 1 : 0))) : null,
@@ -158,9 +162,16 @@ export function hyperFinetuneStep({ model, tokenizer, hyper, teachers, klModel, 
     itemCount: students.length,
     makeBatch,
     lossFn: (batch) => {
-      const generated = hyper.generate(batch.pooled)
+      let pooled = batch.pooled
+      let memory = batch.memory
+      if (batch.instructionIds) {
+        const encoding = encodeInstructionIds(model, batch.instructionIds.ids, batch.instructionIds.mask, masked, hyper.instructionEncoderWeights(model))
+        pooled = encoding.pooled
+        memory = fusionMemory(encoding, batch.taskIndex)
+      }
+      const generated = hyper.generate(pooled!)
       const adapters = adaptersForBatch(generated, batch.taskIndex)
-      const logits = batchLogits(model, batch.student, { training: true, adapters, extraMemory: hyper.config.fusion ? batch.memory : undefined })
+      const logits = batchLogits(model, batch.student, { training: true, adapters, extraMemory: hyper.config.fusion ? memory! : undefined })
       const { labels, targetMask } = batch.student
       const ce = labelCrossEntropy(logits, labels, targetMask)
       const kl = loss.kl ? logitKl(logits, batch.teacherLogits!, targetMask, loss.kl) : null
@@ -178,12 +189,17 @@ export function hyperFinetuneStep({ model, tokenizer, hyper, teachers, klModel, 
     batchTokens: (batch) => batch.student.tokens,
     disposeBatch: (batch) => {
       disposeSeq2SeqBatch(batch.student)
-      tf.dispose([batch.pooled, batch.taskIndex, batch.memory.states, batch.memory.mask])
+      tf.dispose(batch.taskIndex)
+      if (batch.pooled) batch.pooled.dispose()
+      if (batch.memory) tf.dispose([batch.memory.states, batch.memory.mask])
+      if (batch.instructionIds) tf.dispose([batch.instructionIds.ids, batch.instructionIds.mask])
       if (batch.teacherLogits) batch.teacherLogits.dispose()
       if (batch.hasTeacher) batch.hasTeacher.dispose()
       for (const f of batch.teacherFactors?.values() ?? []) tf.dispose([f.A, f.B])
     },
-    dispose: () => tf.dispose([instructions.pooled, instructions.states, instructions.mask]),
+    dispose: () => {
+      if (instructions) tf.dispose([instructions.pooled, instructions.states, instructions.mask])
+    },
   }
 }
 
@@ -213,7 +229,7 @@ export async function runHyperFinetuneStage(params: HyperFinetuneParams, ctx: Jo
     if (JSON.stringify(hyper.config) !== JSON.stringify(params.hyper)) {
       throw new Error(`hyper-finetune: the hyper config differs from the pretrained run's (${JSON.stringify(hyper.config)}); leave it at the pretrained one`)
     }
-  } else hyper = HyperNetwork.create(model.config, params.hyper, training.seed)
+  } else hyper = HyperNetwork.create(model.config, params.hyper, training.seed, model)
   const teachers: TeacherBank | null = params.teachers.length ? loadTeachers(workspace, params.teachers, model.config) : null
   const klModel = loss.kl?.teacher === 'metatrain' ? (await loadRunModel(workspace, params.metatrain!, ['metatrain'])).model : null
   // The group-LoRA teacher was trained on the untouched backbone: it needs its own copy when this one changes.

@@ -1,6 +1,6 @@
 /**
  * Stage (d): hypernetwork pretraining on unlabeled text (tagi-method.md §3.2, HINT's procedure, paper Eq. 3).
- * Each packed token sequence is split a | b | c: the frozen encoder reads a, the hypernetwork turns it into
+ * Each packed token sequence is split a | b | c: the frozen encoder (or the hypernetwork's trainable copy) reads a, the hypernetwork turns it into
  * an adapter (and, with fusion, a's states join the decoder memory); the adapted backbone reads b and is
  * trained to produce c. Loss: L_pred only. By default only the pooler and the generators learn (decisions.md §1
  * point 7; `trainable: 'code'` adds embeddings and norms); fusion is on when the hypernetwork's config says so (§3.2 leaves it open; §10.2 assumes on).
@@ -40,7 +40,10 @@ export type HyperPretrainParams = z.output<typeof HyperPretrainParams>
 
 export interface AbcBatch {
   seq: Seq2SeqBatch
-  encoding: InstructionEncoding
+  /** (B, S_a) ids and mask of the a parts. */
+  instructionIds: { ids: tf.Tensor2D; mask: tf.Tensor2D }
+  /** a through the frozen backbone encoder, computed with the batch; null with a 'trainable-copy' encoder (encoded in the loss). */
+  encoding: InstructionEncoding | null
   /** Real tokens of a, b and c. */
   tokens: number
 }
@@ -62,18 +65,19 @@ export function hyperPretrainStep(
   for (let start = 0; start + 4 <= flat.length; start += params.maxSequenceTokens) sequences.push(flat.slice(start, start + params.maxSequenceTokens))
   const split = { eosId: tokenizer.eosId, maxSequenceTokens: params.maxSequenceTokens, maxPartTokens: params.maxPartTokens }
   const masked = hyper.config.pooling === 'masked'
+  const trainableEncoder = hyper.config.instructionEncoder === 'trainable-copy'
   return {
     itemCount: sequences.length,
     makeBatch: (indices, rng) => {
       const parts = indices.map((i) => splitAbc(sequences[i]!, rng, split))
       const seq = seq2seqBatch(parts.map((p) => ({ source: p.encoderInput, target: p.target })), tokenizer.padId, tokenizer.decoderStartId)
-      // a → frozen encoder, outside the gradient tape.
-      const { ids, mask } = padBatch(parts.map((p) => p.hyperInput), tokenizer.padId)
-      const encoding = encodeInstructionIds(model, ids, mask, masked)
-      tf.dispose([ids, mask])
-      return { seq, encoding, tokens: seq.tokens + parts.reduce((sum, p) => sum + p.hyperInput.length, 0) }
+      // a → frozen encoder, outside the gradient tape; a trainable copy must encode inside the loss instead.
+      const instructionIds = padBatch(parts.map((p) => p.hyperInput), tokenizer.padId)
+      const encoding = trainableEncoder ? null : encodeInstructionIds(model, instructionIds.ids, instructionIds.mask, masked)
+      return { seq, instructionIds, encoding, tokens: seq.tokens + parts.reduce((sum, p) => sum + p.hyperInput.length, 0) }
     },
-    lossFn: ({ seq, encoding }) => {
+    lossFn: ({ seq, instructionIds, encoding: frozen }) => {
+      const encoding = frozen ?? encodeInstructionIds(model, instructionIds.ids, instructionIds.mask, masked, hyper.instructionEncoderWeights(model))
       const adapters = adaptersForBatch(hyper.generate(encoding.pooled))
       const extraMemory = hyper.config.fusion ? { states: encoding.states, mask: encoding.mask } : undefined
       const logits = batchLogits(model, seq, { training: true, adapters, extraMemory })
@@ -81,9 +85,10 @@ export function hyperPretrainStep(
       return { loss: ce, terms: { ce } }
     },
     batchTokens: (batch) => batch.tokens,
-    disposeBatch: ({ seq, encoding }) => {
+    disposeBatch: ({ seq, instructionIds, encoding }) => {
       disposeSeq2SeqBatch(seq)
-      tf.dispose([encoding.pooled, encoding.states, encoding.mask])
+      tf.dispose([instructionIds.ids, instructionIds.mask])
+      if (encoding) tf.dispose([encoding.pooled, encoding.states, encoding.mask])
     },
   }
 }
@@ -103,7 +108,7 @@ export async function runHyperPretrainStage(params: HyperPretrainParams, ctx: Jo
   if (run.record.status === 'completed') return { runId: run.id, stage: 'hyper-pretrain', summary: run.record.summary }
   const { model, tokenizer } = await loadRunModel(workspace, params.backbone, ['backbone'])
   const training = trainingConfig(params.training)
-  const hyper = HyperNetwork.create(model.config, params.hyper, training.seed)
+  const hyper = HyperNetwork.create(model.config, params.hyper, training.seed, model)
   const step = hyperPretrainStep(model, tokenizer, hyper, corpusFromTasks(data.train), params)
   ctx.log(`hyper-pretrain: ${step.itemCount} sequences of ≤ ${params.maxSequenceTokens} tokens, ${hyper.parameterCount()} hypernetwork parameters`)
   try {

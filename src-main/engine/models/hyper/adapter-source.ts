@@ -14,7 +14,7 @@ import { disposeEncoding, encodeInstructions } from './instruction-encoder.ts'
 
 export interface HyperSourceOptions<Task> {
   hyper: HyperNetwork
-  /** The frozen backbone: encodes the instruction and runs the instances. */
+  /** The frozen backbone: runs the instances (and encodes the instruction unless the hypernetwork has its own encoder). */
   model: T5Model
   tokenizer: TextTokenizer
   /** The hypernetwork's instruction text for a task (data/prompts.ts `buildInstruction`). */
@@ -34,7 +34,7 @@ function generatorFlops(hyper: HyperNetwork): number {
 
 export function generateTaskConditioning(options: Omit<HyperSourceOptions<unknown>, 'instructionOf'>, instruction: string): TaskConditioning {
   const { hyper, model, tokenizer, maxInstructionTokens } = options
-  const encoding = encodeInstructions(model, tokenizer, [instruction], maxInstructionTokens, hyper.config.pooling === 'masked')
+  const encoding = encodeInstructions(model, tokenizer, [instruction], maxInstructionTokens, hyper.config.pooling === 'masked', hyper.instructionEncoderWeights(model))
   try {
     // tf.tidy does not look inside Maps, so the adapters are kept one by one.
     const adapters: LoraSet = new Map()

@@ -16,6 +16,7 @@ export const HyperConfigSchema = z.strictObject({
   positionEmbeddingDim: z.number().int().positive().default(32).describe('Size of each learned layer/module embedding (\'learned\' only).'),
   init: z.enum(['lora', 'code']).default('lora').describe('\'lora\': A-head small random, B-head zero, so the first update is exactly 0 yet has a gradient; \'code\': N(0, 1e-7) everywhere.'),
   pooling: z.enum(['masked', 'unmasked']).default('masked').describe('Mean over real instruction tokens (\'masked\') or over every position like the released code (\'unmasked\').'),
+  instructionEncoder: z.enum(['frozen-backbone', 'trainable-copy']).default('frozen-backbone').describe('What encodes the instruction: the \'frozen-backbone\' encoder (paper, computed once per task) or a \'trainable-copy\' of its embedding + encoder blocks + final norm, owned and trained by the hypernetwork.'),
   fusion: z.boolean().default(true).describe('Decoder cross-attention memory = [instruction states ; input states] (the code\'s fusion); off = the w/o fusion ablation.'),
 })
 

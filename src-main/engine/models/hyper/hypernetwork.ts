@@ -16,6 +16,7 @@ import { readSafetensors, writeSafetensors } from '../../formats/safetensors.ts'
 import { writeJsonAtomic } from '../../store/atomic.ts'
 import type { PerExampleLora } from '../lora/types.ts'
 import { innerDim, type T5Config } from '../t5/config.ts'
+import type { T5Model } from '../t5/index.ts'
 import { attentionPrefix } from '../t5/weights.ts'
 import { resolveHyperConfig, type HyperConfig } from './config.ts'
 import { PROJECTIONS, seededNormal, StackGenerator, type StackName } from './generator.ts'
@@ -45,6 +46,14 @@ export interface GeneratedModule {
   B: tf.Tensor3D // (U, r, out)
 }
 
+/** Variable-name prefix of the hypernetwork's own instruction encoder ('trainable-copy'). */
+export const INSTRUCTION_ENCODER_PREFIX = 'instruction_encoder.'
+
+/** The backbone weights the instruction encoder reads (runEncoder): the embedding table and the encoder stack. */
+export function isEncoderWeightKey(key: string): boolean {
+  return key === 'shared.weight' || key.startsWith('encoder.')
+}
+
 export const HYPER_WEIGHTS_FILE = 'hypernetwork.safetensors'
 export const HYPER_CONFIG_FILE = 'hyper_config.json'
 
@@ -71,11 +80,15 @@ export class HyperNetwork {
   private readonly generators: StackGenerator[]
   private readonly poolerWeight: tf.Variable // (d, encodingDim)
   private readonly poolerBias: tf.Variable // (encodingDim)
+  /** 'trainable-copy' only: HF key → this network's own copy of that encoder weight (internal layout). */
+  private readonly ownEncoder = new Map<string, tf.Variable>()
 
+  /** `encoderInit`: initial values of the own instruction encoder, by HF key ('trainable-copy' only; cloned). */
   private constructor(
     readonly config: HyperConfig,
     readonly target: HyperTarget,
     seed: number,
+    encoderInit?: Map<string, tf.Tensor>,
   ) {
     const { dModel, encoderLayers, decoderLayers } = target
     // Pooler: nn.Linear-like init (uniform ±1/sqrt(d) would do as well); normal with std 1/sqrt(d) keeps z unsaturated.
@@ -90,15 +103,33 @@ export class HyperNetwork {
       new StackGenerator({ name: 'decoder_cross', layers: decoderLayers, ...dims }, config, seed),
     ]
     for (const g of this.generators) for (const [name, v] of g.variables) this.variables.set(name, v)
+    if (config.instructionEncoder === 'trainable-copy') {
+      if (!encoderInit || encoderInit.size === 0) throw new Error("hypernetwork: instructionEncoder 'trainable-copy' needs the backbone's encoder weights to copy")
+      for (const [key, value] of encoderInit) {
+        const copy = trainableVariable(tf.clone(value))
+        this.ownEncoder.set(key, copy)
+        this.variables.set(`${INSTRUCTION_ENCODER_PREFIX}${key}`, copy)
+      }
+    }
   }
 
-  static create(t5: T5Config, config: Partial<HyperConfig> | HyperConfig = {}, seed = 42): HyperNetwork {
+  /** `backbone` is required for instructionEncoder 'trainable-copy': its encoder weights are copied. */
+  static create(t5: T5Config, config: Partial<HyperConfig> | HyperConfig = {}, seed = 42, backbone?: T5Model): HyperNetwork {
     const resolved = resolveHyperConfig(config)
     const target = hyperTargetOf(t5)
     if (resolved.rank > Math.min(target.dModel, target.innerDim)) {
       throw new Error(`hypernetwork config: rank ${resolved.rank} exceeds the projection size (d_model ${target.dModel}, inner ${target.innerDim})`)
     }
-    return new HyperNetwork(resolved, target, seed)
+    const encoderInit = backbone ? new Map([...backbone.weights()].filter(([key]) => isEncoderWeightKey(key))) : undefined
+    return new HyperNetwork(resolved, target, seed, encoderInit as Map<string, tf.Tensor> | undefined)
+  }
+
+  /**
+   * The weights that encode instructions for this network: the backbone's own (frozen) or this network's
+   * trainable copy. Either map serves `runEncoder`, which reads only the embedding and the encoder stack.
+   */
+  instructionEncoderWeights(backbone: T5Model): Map<string, tf.Tensor> {
+    return this.config.instructionEncoder === 'trainable-copy' ? this.ownEncoder : (backbone.weights() as Map<string, tf.Tensor>)
   }
 
   /** Adapted module ids in the code's export order. */
@@ -171,9 +202,23 @@ export class HyperNetwork {
         if (want[key] !== json.target[key]) throw new Error(`hypernetwork in ${dir} was built for ${key} = ${json.target[key]}, the backbone has ${want[key]}`)
       }
     }
-    const net = new HyperNetwork(resolveHyperConfig(json.hyper), json.target, 0)
-    net.assign(readSafetensors(join(dir, HYPER_WEIGHTS_FILE)).tensors, `file ${join(dir, HYPER_WEIGHTS_FILE)}`)
-    return net
+    const resolved = resolveHyperConfig(json.hyper)
+    const { tensors } = readSafetensors(join(dir, HYPER_WEIGHTS_FILE))
+    // The own encoder's shapes come from the file (they follow the backbone's vocabulary and widths); assign fills them.
+    let encoderInit: Map<string, tf.Tensor> | undefined
+    if (resolved.instructionEncoder === 'trainable-copy') {
+      encoderInit = new Map()
+      for (const [name, t] of tensors) {
+        if (name.startsWith(INSTRUCTION_ENCODER_PREFIX)) encoderInit.set(name.slice(INSTRUCTION_ENCODER_PREFIX.length), tf.zeros(t.shape))
+      }
+    }
+    try {
+      const net = new HyperNetwork(resolved, json.target, 0, encoderInit)
+      net.assign(tensors, `file ${join(dir, HYPER_WEIGHTS_FILE)}`)
+      return net
+    } finally {
+      if (encoderInit) tf.dispose([...encoderInit.values()])
+    }
   }
 
   dispose(): void {

@@ -1,0 +1,105 @@
+/**
+ * The instruction encoder variants (decisions.md §1 point 3): the frozen backbone encoder (default) and a
+ * separate trainable copy owned by the hypernetwork, trained in hyper-pretrain/finetune and saved with the run.
+ */
+import { beforeAll, describe, expect, it } from 'vitest'
+import { existsSync, mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { initBackend, tf } from '../../../src-main/engine/backend/index.ts'
+import type { JobContext } from '../../../src-main/engine/jobs/job-kind.ts'
+import { encodeInstructions, generateTaskConditioning, HyperNetwork, resolveHyperConfig } from '../../../src-main/engine/models/hyper/index.ts'
+import { T5Model, t5Preset } from '../../../src-main/engine/models/t5/index.ts'
+import { HyperPretrainParams, runHyperPretrainStage } from '../../../src-main/engine/stages/hyper-pretrain.ts'
+import { BackboneParams, HyperFinetuneParams, loadHyperRun, MODEL_DIR, runBackboneStage, runHyperFinetuneStage } from '../../../src-main/engine/stages/index.ts'
+import { Workspace } from '../../../src-main/engine/store/workspace.ts'
+import { trainTokenizer } from '../../../src-main/engine/tokenizers/index.ts'
+
+const SAMPLE = resolve(__dirname, '../../../../shared/data/sni/sample')
+
+const ctxFor = (workspaceDir: string): JobContext => ({
+  jobId: 'test',
+  signal: new AbortController().signal,
+  workspaceDir,
+  progress: () => {},
+  log: () => {},
+  yieldAndCheck: async () => {},
+})
+
+const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.sub(a, b).abs().max().dataSync()[0]!)
+
+beforeAll(async () => {
+  await initBackend()
+})
+
+describe('instruction encoder variants', () => {
+  it("defaults to the frozen backbone encoder and rejects an unknown variant by name", () => {
+    expect(resolveHyperConfig({}).instructionEncoder).toBe('frozen-backbone')
+    expect(() => resolveHyperConfig({ instructionEncoder: 'shared' })).toThrow(/instructionEncoder/)
+    const config = t5Preset('tiny', 100)
+    expect(() => HyperNetwork.create(config, { rank: 2, instructionEncoder: 'trainable-copy' })).toThrow(/needs the backbone's encoder weights/)
+  })
+
+  it("'trainable-copy' trains its own encoder, leaves the backbone untouched, and a saved run reproduces the adapter", async () => {
+    const hf = mkdtempSync(join(tmpdir(), 'hf-'))
+    const tokenizer = trainTokenizer(['a tiny corpus of words for a tiny tokenizer', 'more words here'], { vocabSize: 200 })
+    const init = T5Model.init(t5Preset('tiny', tokenizer.vocabSize), 7)
+    init.save(hf)
+    tokenizer.save(hf)
+    const workspaceDir = mkdtempSync(join(tmpdir(), 'ws-'))
+    const ctx = ctxFor(workspaceDir)
+    const backbone = await runBackboneStage(BackboneParams.parse({ dataset: SAMPLE, fromCheckpoint: hf }), ctx)
+    const training = { steps: 2, batchSize: 2, learningRate: 1e-2, checkpointEvery: 2 }
+    const hyper = { rank: 2, encodingDim: 8, positionEmbeddingDim: 4, instructionEncoder: 'trainable-copy' as const }
+    const base = { backbone: backbone.runId, dataset: SAMPLE, instancesPerTask: 2, training, hyper }
+    const pre = await runHyperPretrainStage(HyperPretrainParams.parse(base), ctx)
+    const loss = { kl: null, ins: null }
+    const fine = await runHyperFinetuneStage(HyperFinetuneParams.parse({ ...base, pretrained: pre.runId, loss }), ctx)
+    const workspace = new Workspace(workspaceDir)
+    // The backbone was not trained: no copy of it is kept with either run.
+    for (const id of [pre.runId, fine.runId]) expect(existsSync(workspace.runs.open(id).path(MODEL_DIR))).toBe(false)
+
+    const loaded = await loadHyperRun(workspace, fine.runId)
+    const own = loaded.hyper.instructionEncoderWeights(loaded.model)
+    const backboneWeights = loaded.model.weights()
+    expect([...own.keys()].every((key) => key === 'shared.weight' || key.startsWith('encoder.'))).toBe(true)
+    expect(own.size).toBe([...backboneWeights.keys()].filter((key) => key === 'shared.weight' || key.startsWith('encoder.')).length)
+    // The copy started as the backbone's encoder and moved; the backbone is the initial checkpoint, bit for bit.
+    expect(maxAbsDiff(own.get('encoder.block.0.layer.0.SelfAttention.q.weight')!, backboneWeights.get('encoder.block.0.layer.0.SelfAttention.q.weight')!)).toBeGreaterThan(0)
+    expect(maxAbsDiff(own.get('shared.weight')!, backboneWeights.get('shared.weight')!)).toBeGreaterThan(0)
+    for (const [key, w] of backboneWeights) expect(maxAbsDiff(w, init.weights().get(key)!), key).toBe(0)
+
+    // The copy is what encodes instructions: it differs from the frozen backbone's encoding.
+    const instruction = 'Answer with the first word of the sentence.'
+    const viaCopy = encodeInstructions(loaded.model, loaded.tokenizer, [instruction], 32, true, own)
+    const viaBackbone = encodeInstructions(loaded.model, loaded.tokenizer, [instruction], 32, true)
+    expect(maxAbsDiff(viaCopy.pooled, viaBackbone.pooled)).toBeGreaterThan(0)
+    tf.dispose([viaCopy.pooled, viaCopy.states, viaCopy.mask, viaBackbone.pooled, viaBackbone.states, viaBackbone.mask])
+
+    // Save → load reproduces the generated adapter and the fused states exactly.
+    const again = mkdtempSync(join(tmpdir(), 'hyper-'))
+    loaded.hyper.save(again)
+    const reloaded = HyperNetwork.load(again, loaded.model.config)
+    expect(reloaded.config.instructionEncoder).toBe('trainable-copy')
+    const options = { model: loaded.model, tokenizer: loaded.tokenizer, maxInstructionTokens: 32 }
+    const first = generateTaskConditioning({ ...options, hyper: loaded.hyper }, instruction)
+    const second = generateTaskConditioning({ ...options, hyper: reloaded }, instruction)
+    let nonZeroA = false
+    for (const [id, lora] of first.adapters!) {
+      const other = second.adapters!.get(id)!
+      if (lora.kind !== 'per-example' || other.kind !== 'per-example') throw new Error('expected per-example adapters')
+      expect(maxAbsDiff(lora.A, other.A), id).toBe(0)
+      expect(maxAbsDiff(lora.B, other.B), id).toBe(0)
+      nonZeroA ||= tf.tidy(() => lora.A.abs().max().dataSync()[0]!) > 0
+    }
+    expect(nonZeroA).toBe(true)
+    expect(maxAbsDiff(first.extraMemory!.states, second.extraMemory!.states)).toBe(0)
+    for (const c of [first, second]) {
+      for (const lora of c.adapters!.values()) if (lora.kind === 'per-example') tf.dispose([lora.A, lora.B])
+      if (c.extraMemory) tf.dispose([c.extraMemory.states, c.extraMemory.mask])
+    }
+    reloaded.dispose()
+    loaded.dispose()
+    init.dispose()
+  }, 180_000)
+})
