@@ -62,7 +62,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   })
 
   async function route(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const url = new URL(request.url ?? '/', 'http://placeholder')
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1')
     const verdict = checkHostAndOrigin(request, hosts)
     if (!verdict.ok) return sendText(response, verdict.status, verdict.reason)
     const authorised = tokenMatches(tokenOf(request, url), token)
@@ -90,7 +90,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   }
 
   server.on('upgrade', (request, socket, head) => {
-    const url = new URL(request.url ?? '/', 'http://placeholder')
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1')
     const verdict = checkHostAndOrigin(request, hosts)
     const refusal = !verdict.ok
       ? verdict

@@ -7,27 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, tf } from '../../../src-main/engine/backend/index.ts'
 import { T5Model, type T5Config } from '../../../src-main/engine/models/t5/index.ts'
 import { createDataParallelTrainer, type BatchData, type DataParallelTrainer } from '../../../src-main/engine/parallel/index.ts'
+import { microConfig } from '../engine/helpers.ts'
 
 const replicaModule = new URL('../../../src-main/engine/parallel/t5-replica.ts', import.meta.url)
 
-const config: T5Config = {
-  vocabSize: 50,
-  dModel: 16,
-  dKv: 4,
-  numHeads: 4,
-  dFf: 32,
-  numLayers: 2,
-  numDecoderLayers: 2,
-  relativeAttentionNumBuckets: 8,
-  relativeAttentionMaxDistance: 16,
-  layerNormEpsilon: 1e-6,
-  feedForwardProj: 'gated-gelu',
-  tieWordEmbeddings: false,
-  padTokenId: 0,
-  eosTokenId: 1,
-  decoderStartTokenId: 0,
-  dropoutRate: 0.1,
-}
+const config: T5Config = microConfig({ vocabSize: 50, dModel: 16, dKv: 4, numHeads: 4, dFf: 32 })
 
 /** 5 rows (split 2 + 3): labels −100 mostly in the first shard, padding in the encoder input. */
 function globalBatch(): BatchData {

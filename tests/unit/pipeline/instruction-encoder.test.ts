@@ -5,26 +5,15 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { initBackend, tf } from '../../../src-main/engine/backend/index.ts'
-import type { JobContext } from '../../../src-main/engine/jobs/job-kind.ts'
 import { encodeInstructions, generateTaskConditioning, HyperNetwork, resolveHyperConfig } from '../../../src-main/engine/models/hyper/index.ts'
 import { T5Model, t5Preset } from '../../../src-main/engine/models/t5/index.ts'
 import { HyperPretrainParams, runHyperPretrainStage } from '../../../src-main/engine/stages/hyper-pretrain.ts'
 import { BackboneParams, HyperFinetuneParams, loadHyperRun, MODEL_DIR, runBackboneStage, runHyperFinetuneStage } from '../../../src-main/engine/stages/index.ts'
 import { Workspace } from '../../../src-main/engine/store/workspace.ts'
 import { trainTokenizer } from '../../../src-main/engine/tokenizers/index.ts'
-
-const SAMPLE = resolve(__dirname, '../../../../shared/data/sni/sample')
-
-const ctxFor = (workspaceDir: string): JobContext => ({
-  jobId: 'test',
-  signal: new AbortController().signal,
-  workspaceDir,
-  progress: () => {},
-  log: () => {},
-  yieldAndCheck: async () => {},
-})
+import { SAMPLE, ctxFor } from './helpers.ts'
 
 const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.sub(a, b).abs().max().dataSync()[0]!)
 

@@ -5,11 +5,10 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { initBackend, tf } from '../../../src-main/engine/backend/index.ts'
 import { loadDataset, tasksOf } from '../../../src-main/engine/data/sni/loader.ts'
 import { T5Predictor } from '../../../src-main/engine/eval/t5-predictor.ts'
-import type { JobContext } from '../../../src-main/engine/jobs/job-kind.ts'
 import { loraLinear } from '../../../src-main/engine/models/lora/apply.ts'
 import { T5Model, t5Preset } from '../../../src-main/engine/models/t5/index.ts'
 import { buildInstanceExamples } from '../../../src-main/engine/stages/examples.ts'
@@ -17,18 +16,9 @@ import { HyperPretrainParams, runHyperPretrainStage } from '../../../src-main/en
 import { BackboneParams, HyperFinetuneParams, loadHyperRun, MODEL_DIR, runBackboneStage, TeacherParams } from '../../../src-main/engine/stages/index.ts'
 import { Workspace } from '../../../src-main/engine/store/workspace.ts'
 import { trainTokenizer } from '../../../src-main/engine/tokenizers/index.ts'
+import { SAMPLE, ctxFor } from './helpers.ts'
 
-const SAMPLE = resolve(__dirname, '../../../../shared/data/sni/sample')
 const PROMPT = { setting: 'def+2pos', maxSourceTokens: 160, maxTargetTokens: 32 } as const
-
-const ctxFor = (workspaceDir: string): JobContext => ({
-  jobId: 'test',
-  signal: new AbortController().signal,
-  workspaceDir,
-  progress: () => {},
-  log: () => {},
-  yieldAndCheck: async () => {},
-})
 
 beforeAll(async () => {
   await initBackend()

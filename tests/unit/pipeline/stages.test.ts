@@ -2,9 +2,8 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { initBackend } from '../../../src-main/engine/backend/index.ts'
-import type { JobContext } from '../../../src-main/engine/jobs/job-kind.ts'
 import { T5Model, t5Preset } from '../../../src-main/engine/models/t5/index.ts'
 import { Rng } from '../../../src-main/engine/data/random.ts'
 import { backboneStep } from '../../../src-main/engine/stages/backbone.ts'
@@ -19,17 +18,7 @@ import {
 } from '../../../src-main/engine/stages/index.ts'
 import { Workspace } from '../../../src-main/engine/store/workspace.ts'
 import { trainTokenizer } from '../../../src-main/engine/tokenizers/index.ts'
-
-const SAMPLE = resolve(__dirname, '../../../../shared/data/sni/sample')
-
-const ctxFor = (workspaceDir: string): JobContext => ({
-  jobId: 'test',
-  signal: new AbortController().signal,
-  workspaceDir,
-  progress: () => {},
-  log: () => {},
-  yieldAndCheck: async () => {},
-})
+import { SAMPLE, ctxFor } from './helpers.ts'
 
 beforeAll(async () => {
   await initBackend()
