@@ -53,7 +53,7 @@ export function inferenceCostBenchmark(preset: T5PresetName): Benchmark {
     name,
     async run() {
       const { task, tokenizer, model, hyper, dispose } = await sniSetting(preset)
-      const unfused = HyperNetwork.create(model.config, { ...hyper.config, fusion: false }, BENCH_SEED)
+      const unfused = HyperNetwork.create(model.config, { ...hyper.config, fusion: 'none' }, BENCH_SEED)
       try {
         const [evalTask] = evalTasksFromSni([task], SNI_INSTANCES) as [EvalTask<SniTask>]
         const maxNewTokens = Math.max(...task.instances.flatMap((i) => i.output.map((o) => tokenizer.encode(o).length)))

@@ -121,7 +121,7 @@ export async function stageBench(preset: T5PresetName, stage: StageName): Promis
       learningRate: params.training.learningRate,
       flopsOf: (b) => {
         const w = widths(b as AbcBatch)
-        const student = trained({ ...w, extraMemory: hyper.config.fusion ? w.instruction : 0, loraRank: hyper.config.rank })
+        const student = trained({ ...w, extraMemory: hyper.config.fusion !== 'none' ? w.instruction : 0, loraRank: hyper.config.rank })
         // The frozen encoder reads part a outside the tape (×1); the generators run for every row (×3).
         return student + encoderFlops(config, w.batch, w.instruction) + TRAINED_PASS * hyperGenerateFlops(hyper.config, hyperTargetOf(config), w.batch)
       },
@@ -159,7 +159,7 @@ export async function stageBench(preset: T5PresetName, stage: StageName): Promis
     flopsOf: (b, indices) => {
       const w = widths(b as FinetuneBatch)
       const rank = hyper.config.rank
-      const studentSide = trained({ ...w, extraMemory: hyper.config.fusion ? w.instruction : 0, loraRank: rank })
+      const studentSide = trained({ ...w, extraMemory: hyper.config.fusion !== 'none' ? w.instruction : 0, loraRank: rank })
       const generators = TRAINED_PASS * (hyperGenerateFlops(hyper.config, target, w.tasks) + deltaWeightFlops(target, rank, w.tasks))
       const teacherSource = Math.max(...indices.map((i) => teacherSources[i]!))
       const teacherSide = t5ForwardFlops(config, { batch: w.batch, source: teacherSource, target: w.target, loraRank: teacher.rank }) + deltaWeightFlops(target, teacher.rank, w.tasks)

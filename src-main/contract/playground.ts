@@ -68,6 +68,13 @@ export const PLAYGROUND_PARAM_SCHEMAS = {
 
 export type UserInstruction = z.output<typeof UserInstructionSchema>
 
+/**
+ * How a hypernetwork's instruction states reach the student: the decoder memory [instruction ; input] (the code's),
+ * that plus a cross-attention block in every encoder layer (paper Eq. 1), or not at all (the ablation).
+ * The engine's `FUSION_MODES`; the contract cannot import the engine, and the host checks that they agree.
+ */
+export type FusionMode = 'decoder-concat' | 'encoder-cross-attention' | 'none'
+
 /** A completed hypernetwork run the Playground can generate with, and the runs of its pipeline. */
 export interface HypernetworkInfo {
   id: string
@@ -80,8 +87,8 @@ export interface HypernetworkInfo {
   /** The teacher LoRAs it was distilled from (the nearest-teacher candidates). */
   teachers: { run: string; group: string }[]
   rank: number
-  /** Whether the instruction states are fused into the decoder memory (decisions.md §1 point 1). */
-  fusion: boolean
+  /** How the instruction states reach the student (decisions.md §1 point 1). */
+  fusion: FusionMode
   /** Prompt settings it was trained with. */
   promptSetting: string
   maxSourceTokens: number
@@ -122,7 +129,7 @@ export interface GenerationResult {
   loadMs: number
   modules: number
   rank: number
-  fusion: boolean
+  fusion: FusionMode
   /** ‖ΔW‖ of the whole generated adapter (sqrt of the sum over modules of ‖ΔW‖²_F). */
   norm: number
   /** Teacher LoRAs ranked by mean cosine of ΔW with the generated adapter; empty without teachers. */

@@ -1,5 +1,5 @@
 /**
- * `tagi pipeline --preset tiny [--dataset DIR] [--json FILE] [--ablation NAME]`: the whole TAGI method on
+ * `tagi pipeline --preset tiny [--dataset DIR] [--json FILE] [--ablation NAME] [--fusion MODE]`: the whole TAGI method on
  * one dataset (stages a → f, engine/stages/pipeline.ts) and the comparison table: ROUGE-L per method on the
  * held-out and the training tasks, and inference time per 100 instances relative to the full-prompt
  * baseline. `--resume RUN` continues a pipeline that was stopped or killed.
@@ -16,6 +16,7 @@ interface PipelineOptions {
   dataset: string
   from?: string
   ablation: string[]
+  fusion?: string
   stepScale?: string
   evalInstances?: string
   json?: string
@@ -41,6 +42,7 @@ export function register(program: Command): void {
     .option('--preset <name>', `scale: ${PIPELINE_PRESETS.join(' | ')}`, 'tiny')
     .option('--dataset <ref>', "'suite' (the built-in instruction suite), a folder of SNI task files with train/test splits, or a workspace dataset id", 'suite')
     .option('--from <dir>', 'a Hugging Face T5 folder to use as the backbone instead of pretraining one')
+    .option('--fusion <mode>', "instruction fusion: 'decoder-concat' (default, the code's) or 'encoder-cross-attention' (paper Eq. 1)")
     .option('--ablation <names>', `also run ablations (${ABLATIONS.join(', ')}, or all); repeatable or comma-separated`, (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--step-scale <x>', 'multiply every stage’s steps (e.g. 0.1 for a smoke run)')
     .option('--eval-instances <n>', 'instances scored per task (default: 100 held-out, 20 per training task)')
@@ -51,6 +53,7 @@ export function register(program: Command): void {
     .option('--workspace <dir>', 'workspace folder (default: $TAGI_WORKSPACE, else the user data folder)')
     .action(async (opts: PipelineOptions) => {
       const params: Record<string, unknown> = { preset: opts.preset, dataset: opts.dataset, ablations: ablationsOf(opts.ablation) }
+      if (opts.fusion) params.fusion = opts.fusion
       if (opts.from) params.fromCheckpoint = resolve(opts.from)
       if (opts.stepScale !== undefined) params.stepScale = Number(opts.stepScale)
       if (opts.evalInstances !== undefined) params.evalInstances = Number(opts.evalInstances)

@@ -37,6 +37,7 @@ export function staticAdapterSource(adapter: PeftAdapter): AdapterSource {
   }
 }
 
+/** Releases the task's own tensors; encoder fusion blocks belong to the hypernetwork and stay. */
 export function disposeConditioning(conditioning: TaskConditioning | undefined): void {
   if (!conditioning) return
   for (const lora of conditioning.adapters?.values() ?? []) {
@@ -94,7 +95,7 @@ export function conditioningForBatch(conditioning: TaskConditioning | undefined,
   }
   const memory = conditioning.extraMemory
   const extraMemory = memory
-    ? { states: repeatRows(memory.states, batch), mask: repeatRows(memory.mask, batch) } // (batch, M, d), (batch, M)
+    ? { states: repeatRows(memory.states, batch), mask: repeatRows(memory.mask, batch), encoderFusion: memory.encoderFusion } // (batch, M, d), (batch, M)
     : undefined
   return { adapters, extraMemory }
 }

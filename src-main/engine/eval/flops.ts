@@ -27,6 +27,8 @@ export interface SequenceTokens {
   decoderTokens: number
   /** Extra cross-attention memory positions (e.g. fused instruction states) beside the encoder's. */
   extraMemoryTokens?: number
+  /** Instruction positions every encoder fusion block attends to (paper Eq. 1); 0 or absent without blocks. */
+  encoderFusionTokens?: number
 }
 
 export function flopShapeFromT5Config(config: T5Config): FlopShape {
@@ -45,12 +47,21 @@ function ffnFlopsPerToken(shape: FlopShape): number {
   return 2 * (shape.gatedFfn ? 3 : 2) * shape.dModel * shape.dFf
 }
 
-/** Encoder forward over one sequence of `tokens` real tokens. */
-export function encoderFlops(shape: FlopShape, tokens: number): number {
+/**
+ * Encoder forward over one sequence of `tokens` real tokens; with `fusionTokens` > 0, each layer's fusion block
+ * adds q and o per token and attention over that many instruction positions (their k, v: `encoderFusionMemoryFlops`).
+ */
+export function encoderFlops(shape: FlopShape, tokens: number, fusionTokens = 0): number {
   const projections = 2 * 4 * shape.dModel * shape.innerDim // q, k, v, o
   // Scores q·kᵀ and the weighted sum over the `tokens` keys: 2 products, 2 FLOPs each.
   const attention = 2 * 2 * tokens * shape.innerDim
-  return shape.encoderLayers * tokens * (projections + attention + ffnFlopsPerToken(shape))
+  const fusion = fusionTokens > 0 ? 2 * 2 * shape.dModel * shape.innerDim + 2 * 2 * fusionTokens * shape.innerDim : 0
+  return shape.encoderLayers * tokens * (projections + attention + fusion + ffnFlopsPerToken(shape))
+}
+
+/** The encoder fusion blocks' k and v of `tokens` instruction positions, computed once per task. */
+export function encoderFusionMemoryFlops(shape: FlopShape, tokens: number): number {
+  return shape.encoderLayers * tokens * 2 * 2 * shape.dModel * shape.innerDim
 }
 
 /**
@@ -74,7 +85,7 @@ export function decoderFlops(shape: FlopShape, tokens: number, memory: number): 
 export function sequenceFlops(shape: FlopShape, sequences: readonly SequenceTokens[]): number {
   let total = 0
   for (const s of sequences) {
-    total += encoderFlops(shape, s.encoderTokens)
+    total += encoderFlops(shape, s.encoderTokens, s.encoderFusionTokens ?? 0)
     total += decoderFlops(shape, s.decoderTokens, s.encoderTokens + (s.extraMemoryTokens ?? 0))
   }
   return total

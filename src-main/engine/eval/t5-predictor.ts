@@ -121,10 +121,11 @@ export class T5Predictor implements Predictor<SniTask> {
       )
       const generated = await this.generateSorted(sources, conditioning)
       const memoryTokens = extraMemoryLength(conditioning)
+      const fusionTokens = conditioning?.extraMemory?.encoderFusion ? memoryTokens : 0
       const flops =
         sequenceFlops(
           flopShapeFromT5Config(this.model.config),
-          sources.map((ids, i) => ({ encoderTokens: ids.length, decoderTokens: generated[i]!.length, extraMemoryTokens: memoryTokens })),
+          sources.map((ids, i) => ({ encoderTokens: ids.length, decoderTokens: generated[i]!.length, extraMemoryTokens: memoryTokens, encoderFusionTokens: fusionTokens })),
         ) + (conditioning?.flops ?? 0)
       return { predictions: generated.map((ids) => this.tokenizer.decode(ids, { skipSpecialTokens: true })), flops }
     } finally {

@@ -5,7 +5,8 @@
  * The generated update acts as x·A·B (B already scaled by 1/√r, no α/r); in PEFT's orientation that is
  * lora_A = Aᵀ (r, in), lora_B = Bᵀ (out, r) with lora_alpha = r, i.e. scaling 1. The fused instruction
  * states (decisions.md §1 point 1), which PEFT has no slot for, go beside it in
- * instruction_memory.safetensors, and where it came from (hypernetwork run, instruction) in
+ * instruction_memory.safetensors (`states`, and with the paper's encoder fusion its blocks under their
+ * `encoder_fusion.block.{l}.*` names, linear weights in Hugging Face's (out, in) layout), and where it came from (hypernetwork run, instruction) in
  * tagi_generation.json; PEFT ignores both extra files. Shared by `tagi adapter generate` and the Playground.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
@@ -98,11 +99,14 @@ export function saveGeneratedAdapter(
   }
   const memory = conditioning.extraMemory
   if (memory) {
-    const states = tf.tidy(() => tf.squeeze(memory.states, [0])) // (1, S_I, d) → (S_I, d)
+    // (1, S_I, d) → (S_I, d); fusion blocks from the internal (in, out) layout to Hugging Face's (out, in).
+    const tensors = new Map<string, tf.Tensor>([['states', tf.squeeze(memory.states, [0])]])
+    for (const [key, w] of memory.encoderFusion ?? []) tensors.set(key, w.rank === 2 ? tf.transpose(w) : tf.clone(w))
     try {
-      writeSafetensors(join(out, INSTRUCTION_MEMORY_FILE), new Map([['states', { shape: states.shape, data: states.dataSync() as Float32Array }]]), { format: 'tagi-instruction-memory' })
+      const file = new Map([...tensors].map(([key, t]) => [key, { shape: t.shape, data: t.dataSync() as Float32Array }]))
+      writeSafetensors(join(out, INSTRUCTION_MEMORY_FILE), file, { format: 'tagi-instruction-memory' })
     } finally {
-      states.dispose()
+      tf.dispose([...tensors.values()])
     }
   }
   const record: GenerationInfo = { format: 'tagi-generated-adapter', ...info, createdAt: new Date().toISOString() }

@@ -171,7 +171,7 @@ export function hyperFinetuneStep({ model, tokenizer, hyper, teachers, klModel, 
       }
       const generated = hyper.generate(pooled!)
       const adapters = adaptersForBatch(generated, batch.taskIndex)
-      const logits = batchLogits(model, batch.student, { training: true, adapters, extraMemory: hyper.config.fusion ? memory! : undefined })
+      const logits = batchLogits(model, batch.student, { training: true, adapters, extraMemory: hyper.fusedMemory(memory!) })
       const { labels, targetMask } = batch.student
       const ce = labelCrossEntropy(logits, labels, targetMask)
       const kl = loss.kl ? logitKl(logits, batch.teacherLogits!, targetMask, loss.kl) : null

@@ -79,7 +79,7 @@ export function hyperPretrainStep(
     lossFn: ({ seq, instructionIds, encoding: frozen }) => {
       const encoding = frozen ?? encodeInstructionIds(model, instructionIds.ids, instructionIds.mask, masked, hyper.instructionEncoderWeights(model))
       const adapters = adaptersForBatch(hyper.generate(encoding.pooled))
-      const extraMemory = hyper.config.fusion ? { states: encoding.states, mask: encoding.mask } : undefined
+      const extraMemory = hyper.fusedMemory(encoding)
       const logits = batchLogits(model, seq, { training: true, adapters, extraMemory })
       const ce = labelCrossEntropy(logits, seq.labels, seq.targetMask)
       return { loss: ce, terms: { ce } }

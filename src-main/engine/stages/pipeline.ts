@@ -16,6 +16,7 @@ import { Workspace } from '../store/workspace.ts'
 import { BackboneParams, runBackboneStage, type StageResult } from './backbone.ts'
 import { openStageRun, resolveDataset, SUITE_DATASET, taskGroup } from './common.ts'
 import { comparisonRows, formatComparison, type MethodScore } from './comparison.ts'
+import { FUSION_MODES, type FusionMode } from '../models/hyper/index.ts'
 import { EvaluateParams, runEvaluateStage } from './evaluate.ts'
 import { HyperFinetuneParams, runHyperFinetuneStage } from './hyper-finetune.ts'
 import { HyperPretrainParams, runHyperPretrainStage } from './hyper-pretrain.ts'
@@ -31,6 +32,11 @@ export const PipelineParams = z.strictObject({
   preset: z.enum(PIPELINE_PRESETS).default('tiny').describe('Scale of every stage: \'tiny\' (minutes on a CPU) or \'small\' (hours).'),
   dataset: z.string().default(SUITE_DATASET).describe('Dataset to run on: \'suite\', a workspace dataset id, or a folder path.'),
   fromCheckpoint: z.string().nullable().default(null).describe('Hugging Face T5 folder to use as the backbone instead of pretraining one.'),
+  fusion: z
+    .enum(FUSION_MODES)
+    .exclude(['none'])
+    .default('decoder-concat')
+    .describe("Instruction fusion of the full method: 'decoder-concat' (the code's) or 'encoder-cross-attention' (paper Eq. 1, adds trained encoder blocks); the 'no-fusion' ablation turns it off."),
   ablations: z.array(z.enum(ABLATIONS)).default([]).describe('Extra hypernetwork variants to train and score beside the full method (paper §7.4).'),
   instancesPerTask: z.number().int().positive().default(100).describe('Instances per task that training reads (paper: 100).'),
   stepScale: z.number().positive().max(100).default(1).describe('Multiply every stage\'s step count (a quick smoke run: 0.05); at least one step each.'),
@@ -72,14 +78,18 @@ function resumedParams(workspace: Workspace, runId: string): PipelineParams {
   return PipelineParams.parse({ ...saved, resume: runId, name: null })
 }
 
+/** The full method's hypernetwork stage params with the pipeline's fusion mode. */
+function withFusion<T extends { hyper?: object }>(base: T, fusion: FusionMode): T {
+  return { ...base, hyper: { ...(base.hyper ?? {}), fusion } }
+}
+
 /** The loss / hyper changes of an ablation, applied to the full method's finetuning params. */
 function ablated(base: PipelinePlan['hyperFinetune'], ablation: Ablation): PipelinePlan['hyperFinetune'] {
   const loss = { ...(base.loss ?? {}) }
   if (ablation === 'no-ce') loss.labels = false
   if (ablation === 'no-kl') loss.kl = null
   if (ablation === 'no-ins') loss.ins = null
-  const hyper = ablation === 'no-fusion' ? { ...(base.hyper ?? {}), fusion: false } : base.hyper
-  return { ...base, loss, hyper }
+  return ablation === 'no-fusion' ? withFusion({ ...base, loss }, 'none') : { ...base, loss }
 }
 
 export async function runPipeline(requested: PipelineParams, ctx: JobContext): Promise<PipelineResult> {
@@ -136,11 +146,10 @@ export async function runPipeline(requested: PipelineParams, ctx: JobContext): P
       )
       teachers.push(t.runId)
     }
-    const pretrain = async (key: string, fusion: boolean) =>
-      stage(key, (c, on) => {
-        const base = scaled(plan.hyperPretrain, params.stepScale)
-        return runHyperPretrainStage(HyperPretrainParams.parse({ ...base, hyper: { ...base.hyper, fusion }, ...common, backbone: backbone.runId, resume: runs[key] ?? null }), c, on)
-      })
+    const pretrain = async (key: string, fusion: FusionMode) =>
+      stage(key, (c, on) =>
+        runHyperPretrainStage(HyperPretrainParams.parse({ ...withFusion(scaled(plan.hyperPretrain, params.stepScale), fusion), ...common, backbone: backbone.runId, resume: runs[key] ?? null }), c, on),
+      )
     const finetune = async (key: string, finetuneParams: PipelinePlan['hyperFinetune'], pretrained: string | null) =>
       stage(key, (c, on) =>
         runHyperFinetuneStage(
@@ -149,13 +158,14 @@ export async function runPipeline(requested: PipelineParams, ctx: JobContext): P
           on,
         ),
       )
-    const pretrained = await pretrain('hyper-pretrain', true)
-    const hypers: Record<string, string> = { tagi: (await finetune('hyper-finetune', plan.hyperFinetune, pretrained.runId)).runId }
+    const full = withFusion(plan.hyperFinetune, params.fusion)
+    const pretrained = await pretrain('hyper-pretrain', params.fusion)
+    const hypers: Record<string, string> = { tagi: (await finetune('hyper-finetune', full, pretrained.runId)).runId }
     for (const ablation of params.ablations) {
       let start: string | null = pretrained.runId
       if (ablation === 'no-pretraining') start = null
-      if (ablation === 'no-fusion') start = (await pretrain('hyper-pretrain:no-fusion', false)).runId
-      hypers[ablation] = (await finetune(`hyper-finetune:${ablation}`, ablated(plan.hyperFinetune, ablation), start)).runId
+      if (ablation === 'no-fusion') start = (await pretrain('hyper-pretrain:no-fusion', 'none')).runId
+      hypers[ablation] = (await finetune(`hyper-finetune:${ablation}`, ablated(full, ablation), start)).runId
     }
     const evalPlan = params.evalInstances
       ? { ...plan.evaluate, instancesPerTask: params.evalInstances, trainInstancesPerTask: Math.min(params.evalInstances, plan.evaluate.trainInstancesPerTask ?? 20) }

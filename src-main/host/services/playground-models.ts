@@ -6,7 +6,8 @@
  * runs changes on disk (its run.json is rewritten whenever a run is updated).
  */
 import { existsSync, statSync } from 'node:fs'
-import type { HypernetworkInfo, HypernetworkList } from '../../contract/index.ts'
+import type { FusionMode, HypernetworkInfo, HypernetworkList } from '../../contract/index.ts'
+import { resolveHyperConfig, type FusionMode as EngineFusionMode } from '../../engine/models/hyper/index.ts'
 import { PeftAdapter } from '../../engine/models/lora/index.ts'
 import type { T5Model } from '../../engine/models/t5/index.ts'
 import { ADAPTER_DIR, loadHyperRun, MODEL_DIR, type HyperRun } from '../../engine/stages/index.ts'
@@ -16,6 +17,10 @@ import type { Workspace } from '../../engine/store/workspace.ts'
 import type { TextTokenizer } from '../../engine/tokenizers/index.ts'
 
 const HYPER_STAGES = ['hyper-finetune', 'hyper-pretrain'] as const
+
+// The contract repeats the engine's fusion modes (it cannot import the engine); this fails to compile if they drift.
+const sameFusionModes: [FusionMode, EngineFusionMode] extends [EngineFusionMode, FusionMode] ? true : never = true
+void sameFusionModes
 
 function stringList(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : []
@@ -35,7 +40,7 @@ export function hypernetworkInfo(record: RunRecord, records: RunRecord[]): Hyper
     ? stringList(record.parents.teachers)
     : Object.entries(pipelineRuns).filter(([key]) => key.startsWith('teacher:')).map(([, id]) => id)
   const metatrain = stringList(record.parents.metatrain)[0] ?? pipelineRuns.metatrain ?? null
-  const hyper = (record.config.hyper ?? {}) as { rank?: number; fusion?: boolean }
+  const hyper = resolveHyperConfig(record.config.hyper)
   const prompt = (record.config.prompt ?? {}) as { setting?: string; maxSourceTokens?: number }
   return {
     id: record.id,
@@ -45,8 +50,8 @@ export function hypernetworkInfo(record: RunRecord, records: RunRecord[]): Hyper
     backbone: String(record.parents.backbone ?? ''),
     metatrain,
     teachers: teacherIds.map((run) => ({ run, group: String(byId.get(run)?.config.group ?? run) })),
-    rank: hyper.rank ?? 0,
-    fusion: hyper.fusion ?? true,
+    rank: hyper.rank,
+    fusion: hyper.fusion,
     // Pretraining has no prompt settings; loadHyperRun gives it the suite's defaults.
     promptSetting: prompt.setting ?? 'def+2pos',
     maxSourceTokens: prompt.maxSourceTokens ?? 160,

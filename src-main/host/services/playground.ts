@@ -52,7 +52,7 @@ function cloneConditioning(conditioning: TaskConditioning): TaskConditioning {
   const adapters: LoraSet = new Map()
   for (const [id, lora] of conditioning.adapters ?? []) adapters.set(id, { ...lora, A: tf.clone(lora.A), B: tf.clone(lora.B) } as typeof lora)
   const memory = conditioning.extraMemory
-  return { adapters, extraMemory: memory ? { states: tf.clone(memory.states), mask: tf.clone(memory.mask) } : undefined }
+  return { adapters, extraMemory: memory ? { ...memory, states: tf.clone(memory.states), mask: tf.clone(memory.mask) } : undefined }
 }
 
 interface Answerer {
@@ -104,7 +104,7 @@ function answerers(models: PlaygroundModels, generation: Generation): Record<Pla
   const { backbone, hyperRun, metatrain, info } = models
   const nearest = generation.result.nearest[0]
   const teacher = nearest ? models.teachers.find((t) => t.run === nearest.run) : undefined
-  const fused = info.fusion ? ' and the fused instruction states' : ''
+  const fused = { 'decoder-concat': ' and the fused instruction states', 'encoder-cross-attention': ' and the instruction states fused into encoder and decoder', none: '' }[info.fusion]
   return {
     backbone: {
       info: { method: 'backbone', label: 'Backbone alone', detail: 'reads the input only; no adapter', run: info.backbone },

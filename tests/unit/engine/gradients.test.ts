@@ -12,6 +12,7 @@ import { rmsNorm } from '../../../src-main/engine/models/t5/rms-norm.ts'
 import { attend, projectKeyValue } from '../../../src-main/engine/models/t5/attention.ts'
 import { feedForward } from '../../../src-main/engine/models/t5/feed-forward.ts'
 import { positionBias } from '../../../src-main/engine/models/t5/relative-position.ts'
+import { encoderFusionShapes, fuseInstruction, projectEncoderFusion } from '../../../src-main/engine/models/t5/encoder-fusion.ts'
 import { microConfig, randomIds, rng } from './helpers.ts'
 
 beforeAll(async () => {
@@ -82,6 +83,24 @@ describe('gradients against finite differences', () => {
     checkGrad((p) => run(context(model, [`${prefix}.q.weight`, p]), x()), model.weights().get(`${prefix}.q.weight`)!)
     checkGrad((p) => run(context(model, [tableKey, p]), x()), model.weights().get(tableKey)!)
     checkGrad((p) => run(context(model), p as tf.Tensor3D), x())
+    model.dispose()
+  })
+
+  it('encoder fusion sublayer (o and k weights, instruction states, input)', () => {
+    const model = T5Model.init(microConfig(), 4)
+    const ctx = context(model)
+    const weights = new Map<string, tf.Tensor>()
+    let seed = 30
+    for (const [key, shape] of encoderFusionShapes(8, 6, 2)) weights.set(key, tf.randomNormal(shape, key.endsWith('layer_norm.weight') ? 1 : 0, 0.4, 'float32', seed++))
+    const states = tf.randomNormal([2, 4, 8], 0, 1, 'float32', 19) as tf.Tensor3D
+    const mask = tf.tensor2d([[1, 1, 1, 0], [1, 1, 0, 0]])
+    const r = probe([2, 3, 8], 20)
+    const run = (w: Map<string, tf.Tensor>, s: tf.Tensor3D, input: tf.Tensor3D) =>
+      tf.sum(tf.mul(fuseInstruction(ctx, projectEncoderFusion(ctx, w, s, mask), 1, input), r)) as tf.Scalar
+    const replaced = (key: string, p: tf.Tensor) => new Map([...weights, [key, p]])
+    for (const key of ['encoder_fusion.block.1.o.weight', 'encoder_fusion.block.1.k.weight']) checkGrad((p) => run(replaced(key, p), states, x()), weights.get(key)!)
+    checkGrad((p) => run(weights, p as tf.Tensor3D, x()), states)
+    checkGrad((p) => run(weights, states, p as tf.Tensor3D), x())
     model.dispose()
   })
 

@@ -8,12 +8,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { initBackend, tf } from '../../../src-main/engine/backend/index.ts'
 import { encodeInstructions, generateTaskConditioning, HyperNetwork, resolveHyperConfig } from '../../../src-main/engine/models/hyper/index.ts'
-import { T5Model, t5Preset } from '../../../src-main/engine/models/t5/index.ts'
+import { t5Preset } from '../../../src-main/engine/models/t5/index.ts'
 import { HyperPretrainParams, runHyperPretrainStage } from '../../../src-main/engine/stages/hyper-pretrain.ts'
-import { BackboneParams, HyperFinetuneParams, loadHyperRun, MODEL_DIR, runBackboneStage, runHyperFinetuneStage } from '../../../src-main/engine/stages/index.ts'
-import { Workspace } from '../../../src-main/engine/store/workspace.ts'
-import { trainTokenizer } from '../../../src-main/engine/tokenizers/index.ts'
-import { SAMPLE, ctxFor } from './helpers.ts'
+import { HyperFinetuneParams, loadHyperRun, MODEL_DIR, runHyperFinetuneStage } from '../../../src-main/engine/stages/index.ts'
+import { importedTinyBackbone, tinyHyperParams } from './helpers.ts'
 
 const maxAbsDiff = (a: tf.Tensor, b: tf.Tensor): number => tf.tidy(() => tf.sub(a, b).abs().max().dataSync()[0]!)
 
@@ -30,21 +28,11 @@ describe('instruction encoder variants', () => {
   })
 
   it("'trainable-copy' trains its own encoder, leaves the backbone untouched, and a saved run reproduces the adapter", async () => {
-    const hf = mkdtempSync(join(tmpdir(), 'hf-'))
-    const tokenizer = trainTokenizer(['a tiny corpus of words for a tiny tokenizer', 'more words here'], { vocabSize: 200 })
-    const init = T5Model.init(t5Preset('tiny', tokenizer.vocabSize), 7)
-    init.save(hf)
-    tokenizer.save(hf)
-    const workspaceDir = mkdtempSync(join(tmpdir(), 'ws-'))
-    const ctx = ctxFor(workspaceDir)
-    const backbone = await runBackboneStage(BackboneParams.parse({ dataset: SAMPLE, fromCheckpoint: hf }), ctx)
-    const training = { steps: 2, batchSize: 2, learningRate: 1e-2, checkpointEvery: 2 }
-    const hyper = { rank: 2, encodingDim: 8, positionEmbeddingDim: 4, instructionEncoder: 'trainable-copy' as const }
-    const base = { backbone: backbone.runId, dataset: SAMPLE, instancesPerTask: 2, training, hyper }
+    const { init, workspace, ctx, backbone } = await importedTinyBackbone(7)
+    const base = tinyHyperParams(backbone, { instructionEncoder: 'trainable-copy' })
     const pre = await runHyperPretrainStage(HyperPretrainParams.parse(base), ctx)
     const loss = { kl: null, ins: null }
     const fine = await runHyperFinetuneStage(HyperFinetuneParams.parse({ ...base, pretrained: pre.runId, loss }), ctx)
-    const workspace = new Workspace(workspaceDir)
     // The backbone was not trained: no copy of it is kept with either run.
     for (const id of [pre.runId, fine.runId]) expect(existsSync(workspace.runs.open(id).path(MODEL_DIR))).toBe(false)
 

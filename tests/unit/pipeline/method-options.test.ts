@@ -3,9 +3,7 @@
  * code's student input (point 8), and the teacher LoRA's PEFT dropout (tagi-method.md §3.1).
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { existsSync, mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
 import { initBackend, tf } from '../../../src-main/engine/backend/index.ts'
 import { loadDataset, tasksOf } from '../../../src-main/engine/data/sni/loader.ts'
 import { T5Predictor } from '../../../src-main/engine/eval/t5-predictor.ts'
@@ -13,10 +11,9 @@ import { loraLinear } from '../../../src-main/engine/models/lora/apply.ts'
 import { T5Model, t5Preset } from '../../../src-main/engine/models/t5/index.ts'
 import { buildInstanceExamples } from '../../../src-main/engine/stages/examples.ts'
 import { HyperPretrainParams, runHyperPretrainStage } from '../../../src-main/engine/stages/hyper-pretrain.ts'
-import { BackboneParams, HyperFinetuneParams, loadHyperRun, MODEL_DIR, runBackboneStage, TeacherParams } from '../../../src-main/engine/stages/index.ts'
-import { Workspace } from '../../../src-main/engine/store/workspace.ts'
+import { HyperFinetuneParams, loadHyperRun, MODEL_DIR, TeacherParams } from '../../../src-main/engine/stages/index.ts'
 import { trainTokenizer } from '../../../src-main/engine/tokenizers/index.ts'
-import { SAMPLE, ctxFor } from './helpers.ts'
+import { SAMPLE, importedTinyBackbone, tinyHyperParams } from './helpers.ts'
 
 const PROMPT = { setting: 'def+2pos', maxSourceTokens: 160, maxTargetTokens: 32 } as const
 
@@ -76,23 +73,15 @@ describe('method options', () => {
   })
 
   it("trains embeddings and norms with trainable 'code' and keeps that backbone with the run", async () => {
-    const hf = mkdtempSync(join(tmpdir(), 'hf-'))
-    const tokenizer = trainTokenizer(['a tiny corpus of words for a tiny tokenizer', 'more words here'], { vocabSize: 200 })
-    const init = T5Model.init(t5Preset('tiny', tokenizer.vocabSize), 5)
-    init.save(hf)
-    tokenizer.save(hf)
-    const workspaceDir = mkdtempSync(join(tmpdir(), 'ws-'))
-    const ctx = ctxFor(workspaceDir)
-    const backbone = await runBackboneStage(BackboneParams.parse({ dataset: SAMPLE, fromCheckpoint: hf }), ctx)
-    const training = { steps: 2, batchSize: 2, learningRate: 1e-2, checkpointEvery: 2 }
-    const base = { backbone: backbone.runId, dataset: SAMPLE, instancesPerTask: 2, training, hyper: { rank: 2, encodingDim: 8, positionEmbeddingDim: 4 } }
+    const { init, workspace, ctx, backbone } = await importedTinyBackbone(5)
+    const base = tinyHyperParams(backbone)
     const frozen = await runHyperPretrainStage(HyperPretrainParams.parse(base), ctx)
     const code = await runHyperPretrainStage(HyperPretrainParams.parse({ ...base, trainable: 'code' }), ctx)
-    const runs = new Workspace(workspaceDir).runs
+    const runs = workspace.runs
     expect(existsSync(runs.open(frozen.runId).path(MODEL_DIR))).toBe(false)
     expect(existsSync(runs.open(code.runId).path(MODEL_DIR))).toBe(true)
 
-    const loaded = await loadHyperRun(new Workspace(workspaceDir), code.runId)
+    const loaded = await loadHyperRun(workspace, code.runId)
     expect(loaded.studentInput).toBe('input')
     const changed = (key: string) => tf.sub(loaded.model.weights().get(key)!, init.weights().get(key)!).abs().max().dataSync()[0]!
     expect(changed('shared.weight')).toBeGreaterThan(0)

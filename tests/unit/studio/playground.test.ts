@@ -45,7 +45,7 @@ describe('playground service', () => {
     const { hypernetworks } = await call<HypernetworkList>('playground.hypernetworks')
     const finetuned = hypernetworks.find((h) => h.id === runs['hyper-finetune'])!
     const teacherRuns = Object.entries(runs).filter(([key]) => key.startsWith('teacher:'))
-    expect(finetuned).toMatchObject({ stage: 'hyper-finetune', backbone: runs.backbone, metatrain: runs.metatrain, pipeline: pipelineId, rank: 4, fusion: true })
+    expect(finetuned).toMatchObject({ stage: 'hyper-finetune', backbone: runs.backbone, metatrain: runs.metatrain, pipeline: pipelineId, rank: 4, fusion: 'decoder-concat' })
     expect(finetuned.teachers.map((t) => t.run).sort()).toEqual(teacherRuns.map(([, id]) => id).sort())
     expect(finetuned.teachers.map((t) => t.group).sort()).toEqual(teacherRuns.map(([key]) => key.slice('teacher:'.length)).sort())
     // The pretraining run has no teachers of its own: they come from its pipeline.
@@ -57,7 +57,7 @@ describe('playground service', () => {
   let generation: GenerationResult
   it('generates an adapter from an instruction, timed, with its teachers ranked', async () => {
     generation = await call<GenerationResult>('playground.generate', { hyper: runs['hyper-finetune'], instruction: CAPITALS })
-    expect(generation).toMatchObject({ hyper: runs['hyper-finetune'], backbone: runs.backbone, modules: 12, rank: 4, fusion: true })
+    expect(generation).toMatchObject({ hyper: runs['hyper-finetune'], backbone: runs.backbone, modules: 12, rank: 4, fusion: 'decoder-concat' })
     expect(generation.generationMs).toBeGreaterThan(0)
     expect(generation.loadMs).toBeGreaterThan(0) // first use loads the models
     expect(generation.norm).toBeGreaterThan(0)

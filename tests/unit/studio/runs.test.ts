@@ -220,11 +220,13 @@ describe('schema-generated launch form', () => {
     expect(byKey.pretrained).toMatchObject({ control: 'text', nullable: true })
     expect(byKey.hyper!.control).toBe('group')
     const values = initialValues(schema)
-    expect(values.hyper).toMatchObject({ rank: 4, encodingDim: 255, fusion: true }) // rank from the parent default {rank: 4}
+    expect(values.hyper).toMatchObject({ rank: 4, encodingDim: 255, fusion: 'decoder-concat' }) // rank from the parent default {rank: 4}
+    const hyperFields = Object.fromEntries(byKey.hyper!.children.map((field) => [field.key, field]))
+    expect(hyperFields.fusion).toMatchObject({ control: 'select', options: ['decoder-concat', 'encoder-cross-attention', 'none'] })
     expect(paramsToSend(schema, values)).toEqual({})
-    ;(values.hyper as Record<string, unknown>).fusion = false
+    ;(values.hyper as Record<string, unknown>).fusion = 'encoder-cross-attention'
     values.backbone = 'run-x'
     const sent = paramsToSend(schema, values)
-    expect(sent).toEqual({ backbone: 'run-x', hyper: { ...(values.hyper as object), fusion: false } })
+    expect(sent).toEqual({ backbone: 'run-x', hyper: { ...(values.hyper as object), fusion: 'encoder-cross-attention' } })
   })
 })

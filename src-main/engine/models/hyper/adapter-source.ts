@@ -5,7 +5,7 @@
  */
 import { tf } from '../../backend/index.ts'
 import type { TaskConditioning, AdapterSource } from '../../eval/conditioning.ts'
-import { encoderFlops, flopShapeFromT5Config } from '../../eval/flops.ts'
+import { encoderFlops, encoderFusionMemoryFlops, flopShapeFromT5Config } from '../../eval/flops.ts'
 import type { TextTokenizer } from '../../tokenizers/index.ts'
 import type { LoraSet } from '../lora/types.ts'
 import type { T5Model } from '../t5/index.ts'
@@ -42,8 +42,11 @@ export function generateTaskConditioning(options: Omit<HyperSourceOptions<unknow
       for (const [id, lora] of adaptersForBatch(hyper.generate(encoding.pooled))) adapters.set(id, { ...lora, A: tf.keep(lora.A), B: tf.keep(lora.B) })
     })
     const conditioning: TaskConditioning = { adapters }
-    if (hyper.config.fusion) conditioning.extraMemory = { states: tf.clone(encoding.states), mask: tf.clone(encoding.mask) }
-    conditioning.flops = encoderFlops(flopShapeFromT5Config(model.config), encoding.tokens[0]!) + generatorFlops(hyper)
+    if (hyper.config.fusion !== 'none') conditioning.extraMemory = hyper.fusedMemory({ states: tf.clone(encoding.states), mask: tf.clone(encoding.mask) })
+    const shape = flopShapeFromT5Config(model.config)
+    const instructionTokens = encoding.tokens[0]!
+    conditioning.flops = encoderFlops(shape, instructionTokens) + generatorFlops(hyper)
+    if (hyper.config.fusion === 'encoder-cross-attention') conditioning.flops += encoderFusionMemoryFlops(shape, instructionTokens)
     return conditioning
   } finally {
     disposeEncoding(encoding)

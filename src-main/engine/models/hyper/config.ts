@@ -8,6 +8,16 @@
  */
 import { z } from 'zod'
 
+export const FUSION_MODES = ['decoder-concat', 'encoder-cross-attention', 'none'] as const
+export type FusionMode = (typeof FUSION_MODES)[number]
+
+/** Configs saved before the paper's variant existed hold a boolean: true was the decoder concat, false none. */
+function legacyFusion(value: unknown): unknown {
+  if (value === true) return 'decoder-concat'
+  if (value === false) return 'none'
+  return value
+}
+
 export const HyperConfigSchema = z.strictObject({
   rank: z.number().int().positive().default(32).describe('LoRA rank of the generated adapters; the paper uses 32 on T5-Base, the tiny preset less.'),
   encodingDim: z.number().int().positive().default(255).describe('Width of the task code z = tanh(Linear(pooled)); 255 in the released code.'),
@@ -17,7 +27,13 @@ export const HyperConfigSchema = z.strictObject({
   init: z.enum(['lora', 'code']).default('lora').describe('\'lora\': A-head small random, B-head zero, so the first update is exactly 0 yet has a gradient; \'code\': N(0, 1e-7) everywhere.'),
   pooling: z.enum(['masked', 'unmasked']).default('masked').describe('Mean over real instruction tokens (\'masked\') or over every position like the released code (\'unmasked\').'),
   instructionEncoder: z.enum(['frozen-backbone', 'trainable-copy']).default('frozen-backbone').describe('What encodes the instruction: the \'frozen-backbone\' encoder (paper, computed once per task) or a \'trainable-copy\' of its embedding + encoder blocks + final norm, owned and trained by the hypernetwork.'),
-  fusion: z.boolean().default(true).describe('Decoder cross-attention memory = [instruction states ; input states] (the code\'s fusion); off = the w/o fusion ablation.'),
+  fusion: z
+    .preprocess(legacyFusion, z.enum(FUSION_MODES).default('decoder-concat'))
+    .describe(
+      "How the instruction states reach the student: 'decoder-concat' = decoder cross-attention memory [instruction ; input] (the code's fusion); " +
+        "'encoder-cross-attention' = also a cross-attention block after every encoder self-attention (paper Eq. 1; trained with the hypernetwork, output projection 0 at init); " +
+        "'none' = the w/o fusion ablation.",
+    ),
 })
 
 export type HyperConfig = z.infer<typeof HyperConfigSchema>

@@ -16,7 +16,7 @@ import { readSafetensors, writeSafetensors } from '../../formats/safetensors.ts'
 import { writeJsonAtomic } from '../../store/atomic.ts'
 import type { PerExampleLora } from '../lora/types.ts'
 import { innerDim, type T5Config } from '../t5/config.ts'
-import type { T5Model } from '../t5/index.ts'
+import { encoderFusionShapes, type ExtraMemory, type T5Model } from '../t5/index.ts'
 import { attentionPrefix } from '../t5/weights.ts'
 import { resolveHyperConfig, type HyperConfig } from './config.ts'
 import { PROJECTIONS, seededNormal, StackGenerator, type StackName } from './generator.ts'
@@ -82,13 +82,19 @@ export class HyperNetwork {
   private readonly poolerBias: tf.Variable // (encodingDim)
   /** 'trainable-copy' only: HF key → this network's own copy of that encoder weight (internal layout). */
   private readonly ownEncoder = new Map<string, tf.Variable>()
+  /** fusion 'encoder-cross-attention' only: the per-encoder-layer fusion blocks (t5/encoder-fusion.ts keys). */
+  private readonly encoderFusion = new Map<string, tf.Variable>()
 
-  /** `encoderInit`: initial values of the own instruction encoder, by HF key ('trainable-copy' only; cloned). */
+  /**
+   * `encoderInit`: initial values of the own instruction encoder, by HF key ('trainable-copy' only; cloned).
+   * `fusionQueryStd`: the fusion blocks' q init, T5's (d_model·d_kv)^-½ (their values come from the file on load).
+   */
   private constructor(
     readonly config: HyperConfig,
     readonly target: HyperTarget,
     seed: number,
     encoderInit?: Map<string, tf.Tensor>,
+    fusionQueryStd = 1 / target.dModel,
   ) {
     const { dModel, encoderLayers, decoderLayers } = target
     // Pooler: nn.Linear-like init (uniform ±1/sqrt(d) would do as well); normal with std 1/sqrt(d) keeps z unsaturated.
@@ -111,6 +117,18 @@ export class HyperNetwork {
         this.variables.set(`${INSTRUCTION_ENCODER_PREFIX}${key}`, copy)
       }
     }
+    if (config.fusion === 'encoder-cross-attention') {
+      // T5's attention init (k, v N(0, d^-½)), a unit norm, and o = 0: the fused encoder starts as the plain one.
+      for (const [key, shape] of encoderFusionShapes(dModel, target.innerDim, encoderLayers)) {
+        let initial: tf.Tensor
+        if (key.endsWith('.layer_norm.weight')) initial = tf.ones(shape)
+        else if (key.endsWith('.o.weight')) initial = tf.zeros(shape)
+        else initial = seededNormal(seed, key, shape, key.endsWith('.q.weight') ? fusionQueryStd : 1 / Math.sqrt(dModel))
+        const v = trainableVariable(initial)
+        this.encoderFusion.set(key, v)
+        this.variables.set(key, v)
+      }
+    }
   }
 
   /** `backbone` is required for instructionEncoder 'trainable-copy': its encoder weights are copied. */
@@ -121,7 +139,18 @@ export class HyperNetwork {
       throw new Error(`hypernetwork config: rank ${resolved.rank} exceeds the projection size (d_model ${target.dModel}, inner ${target.innerDim})`)
     }
     const encoderInit = backbone ? new Map([...backbone.weights()].filter(([key]) => isEncoderWeightKey(key))) : undefined
-    return new HyperNetwork(resolved, target, seed, encoderInit as Map<string, tf.Tensor> | undefined)
+    return new HyperNetwork(resolved, target, seed, encoderInit as Map<string, tf.Tensor> | undefined, (t5.dModel * t5.dKv) ** -0.5)
+  }
+
+  /**
+   * What the student reads of instruction states (U or B, M, d) besides its adapter, by this network's fusion:
+   * nothing ('none'), the decoder memory ('decoder-concat'), or that memory with this network's encoder
+   * fusion blocks ('encoder-cross-attention', paper Eq. 1: the decoder then reads [I ; F_L]).
+   */
+  fusedMemory(memory: { states: tf.Tensor3D; mask: tf.Tensor2D }): ExtraMemory | undefined {
+    if (this.config.fusion === 'none') return undefined
+    if (this.config.fusion === 'decoder-concat') return { states: memory.states, mask: memory.mask }
+    return { states: memory.states, mask: memory.mask, encoderFusion: this.encoderFusion }
   }
 
   /**

@@ -1,5 +1,5 @@
 /** The TAGI hypernetwork: instruction pooling, adapter generators, per-example LoRAs and fusion memory. */
-export { HyperConfigSchema, resolveHyperConfig, type HyperConfig } from './config.ts'
+export { FUSION_MODES, HyperConfigSchema, resolveHyperConfig, type FusionMode, type HyperConfig } from './config.ts'
 export { poolFirstLast, taskCode } from './pooler.ts'
 export { StackGenerator, PROJECTIONS, type StackName, type StackShape } from './generator.ts'
 export {

@@ -22,7 +22,7 @@ export function encodeInstructionIds(model: T5Model, ids: tf.Tensor2D, mask: tf.
   return tf.tidy(() => {
     const blocks: tf.Tensor3D[] = []
     const ctx = { config: model.config, weights, training: false }
-    const last = runEncoder(ctx, ids, mask, blocks) // (U, S, d)
+    const last = runEncoder(ctx, ids, mask, { blockOutputs: blocks }) // (U, S, d)
     // Hugging Face hidden_states[1] is the first block's output; with a single block it is the final state.
     const first = model.config.numLayers > 1 ? blocks[0]! : last
     const floatMask = tf.cast(mask, 'float32') as tf.Tensor2D

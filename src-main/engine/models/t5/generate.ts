@@ -9,7 +9,7 @@ import type { KeyValue } from './attention.ts'
 import type { T5RunContext } from './context.ts'
 import { lmLogits, runDecoder } from './decoder.ts'
 import { runEncoder } from './encoder.ts'
-import { crossMemoryKeyValues, type CachedMemory, type ExtraMemory } from './memory.ts'
+import { crossMemoryKeyValues, encoderFusionMemory, type CachedMemory, type ExtraMemory } from './memory.ts'
 
 function disposeKv(kvs: KeyValue[] | undefined): void {
   for (const kv of kvs ?? []) {
@@ -29,7 +29,7 @@ export async function greedyGenerate(
   const { config } = ctx
   const batch = inputIds.shape[0]
   const { cross, mask } = tf.tidy(() => {
-    const encoded = runEncoder(ctx, inputIds, attentionMask)
+    const encoded = runEncoder(ctx, inputIds, attentionMask, { fusion: encoderFusionMemory(ctx, batch, extraMemory, cachedMemory) })
     return crossMemoryKeyValues(ctx, encoded, attentionMask, extraMemory, cachedMemory) as unknown as tf.TensorContainer
   }) as unknown as { cross: KeyValue[]; mask: tf.Tensor2D }
   const out: number[][] = Array.from({ length: batch }, () => [])

@@ -14,7 +14,7 @@ import type { T5RunContext } from './context.ts'
 import { lmLogits, runDecoder } from './decoder.ts'
 import { runEncoder } from './encoder.ts'
 import { greedyGenerate } from './generate.ts'
-import { crossMemoryKeyValues, type ExtraMemory } from './memory.ts'
+import { crossMemoryKeyValues, encoderFusionMemory, type ExtraMemory } from './memory.ts'
 import { disposePreparedTask, prepareTask, preparedContext, type PreparedAdapterMode, type PreparedTask, type TaskConditioningInput } from './prepared.ts'
 import { labelCrossEntropy } from './loss.ts'
 import { internalShape, isIgnorableKey, isLinearKey, linearModulePaths, t5WeightShapes } from './weights.ts'
@@ -24,7 +24,7 @@ export interface ForwardOptions {
   training?: boolean
   /** LoRA adapters applied at forward time. */
   adapters?: LoraSet
-  /** Instruction fusion: prepended to the cross-attention memory (decisions.md §1). */
+  /** Instruction fusion: prepended to the cross-attention memory (decisions.md §1), and read by the encoder fusion blocks it may carry (paper Eq. 1). */
   extraMemory?: ExtraMemory
   /** A task's adapter and memory prepared once (`prepareTask`); excludes `adapters` and `extraMemory`. */
   prepared?: PreparedTask
@@ -181,17 +181,20 @@ export class T5Model {
     }
   }
 
-  /** Encoder output (B, S, d) after the final layer norm. */
+  /** Encoder output (B, S, d) after the final layer norm (with the instruction fused in, when the memory has encoder fusion blocks). */
   encode(inputIds: tf.Tensor2D, attentionMask: tf.Tensor2D, opts: ForwardOptions = {}): tf.Tensor3D {
-    const ctx = this.context(opts, inputIds.shape[0])
-    return tf.tidy(() => runEncoder(ctx, inputIds, attentionMask))
+    const batch = inputIds.shape[0]
+    const ctx = this.context(opts, batch)
+    return tf.tidy(() => runEncoder(ctx, inputIds, attentionMask, { fusion: encoderFusionMemory(ctx, batch, opts.extraMemory, opts.prepared?.memory) }))
   }
 
   /** Teacher-forced forward. Safe inside `tf.variableGrads` / `optimizer.minimize` (reads no data). */
   forward(batch: T5Batch, opts: ForwardOptions = {}): T5ForwardResult {
-    const ctx = this.context(opts, batch.inputIds.shape[0])
+    const rows = batch.inputIds.shape[0]
+    const ctx = this.context(opts, rows)
     return tf.tidy(() => {
-      const encoderStates = runEncoder(ctx, batch.inputIds, batch.attentionMask)
+      const fusion = encoderFusionMemory(ctx, rows, opts.extraMemory, opts.prepared?.memory)
+      const encoderStates = runEncoder(ctx, batch.inputIds, batch.attentionMask, { fusion })
       const { cross, mask } = crossMemoryKeyValues(ctx, encoderStates, batch.attentionMask, opts.extraMemory, opts.prepared?.memory)
       const { hidden } = runDecoder(ctx, batch.decoderInputIds, mask, cross)
       const logits = lmLogits(ctx, hidden)

@@ -2,7 +2,8 @@
  * A task's conditioning prepared once for all of its instances (TAGI inference, tagi-method.md §1 step 4:
  * the instruction is encoded once per task, not per instance). The shared adapter is merged into copies of
  * the weights it targets (or kept as a static LoRA), and the fused instruction states are projected to every
- * decoder layer's cross-attention keys/values at batch 1; each generation batch then only tiles them.
+ * decoder layer's cross-attention keys/values (and every encoder fusion block's, when there are blocks) at
+ * batch 1; each generation batch then only tiles them.
  */
 import { tf } from '../../backend/index.ts'
 import { mergedWeights, toStaticLora, type SharedAdapterMode } from '../lora/merge.ts'
@@ -69,6 +70,7 @@ export function preparedContext(base: T5RunContext, prepared: Pick<PreparedTask,
 export function disposePreparedTask(prepared: PreparedTask): void {
   for (const w of prepared.weightOverrides.values()) w.dispose()
   for (const lora of prepared.adapters?.values() ?? []) tf.dispose([lora.A, lora.B])
-  for (const kv of prepared.memory?.keyValues ?? []) tf.dispose([kv.key, kv.value])
+  for (const kv of [...(prepared.memory?.keyValues ?? []), ...(prepared.memory?.encoderFusion?.keyValues ?? [])]) tf.dispose([kv.key, kv.value])
   prepared.memory?.mask.dispose()
+  prepared.memory?.encoderFusion?.mask.dispose()
 }
