@@ -2,11 +2,11 @@
  * The contract: every fixture of shared/fixtures/t5 (float64 Hugging Face reference) with and without
  * its adapter, and with the adapter merged into the weights.
  *
- * Tolerances: hidden states 1e-4. Logits 3e-4: the fixture's logits reach |7|, and float32 rounding alone
- * costs about that much here: the wasm and cpu backends running this same code differ from each other by
- * 2.5e-4 on tiny-v1_1-lora, and merging the adapter in float32 adds its own rounding (a float64 numpy
- * port of this code matches the reference to 1e-13, so the remaining error is float32, not the model).
- * Loss 1e-5, greedy tokens identical.
+ * Tolerances: hidden states 1e-4, loss 1e-5, greedy tokens identical; logits 1e-4 on tiny-v1_0. On
+ * tiny-v1_1-lora logits 3e-4 (5e-4 with the adapter merged in float32): there float32 rounding alone moves the
+ * logits by up to 2.5e-4 whatever the implementation; `scripts/fixture-float32-spread.py` shows it with an
+ * independent NumPy port (1e-13 in float64) run in float32 with 12 valid accumulation orders: 3.1e-5 to
+ * 2.5e-4 on the base model, 6.6e-5 to 2.1e-4 with the adapter (README, "Numerical accuracy").
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { join } from 'node:path'
@@ -16,7 +16,8 @@ import { PeftAdapter, type LoraSet } from '../../../src-main/engine/models/lora/
 import { FIXTURES, fixtureBatch, maxAbsDiff, readFixture, type FixtureOutputs } from './helpers.ts'
 
 const HIDDEN_TOL = 1e-4
-const LOGITS_TOL = 3e-4
+/** Per fixture: the issue's 1e-4 where float32 allows it (see the header). */
+const LOGITS_TOL: Record<string, number> = { 'tiny-v1_0': 1e-4, 'tiny-v1_1-lora': 3e-4 }
 const MERGED_LOGITS_TOL = 5e-4
 const LOSS_TOL = 1e-5
 const MERGED_LOSS_TOL = 3e-5
@@ -25,7 +26,7 @@ beforeAll(async () => {
   await initBackend()
 })
 
-async function check(model: T5Model, name: string, expected: FixtureOutputs, adapters?: LoraSet, logitsTol = LOGITS_TOL, lossTol = LOSS_TOL): Promise<void> {
+async function check(model: T5Model, name: string, expected: FixtureOutputs, adapters?: LoraSet, logitsTol = LOGITS_TOL[name]!, lossTol = LOSS_TOL): Promise<void> {
   const f = readFixture(name)
   const batch = fixtureBatch(f)
   const out = model.forward(batch, { adapters })
