@@ -98,7 +98,7 @@ export async function runBackboneStage(params: BackboneParams, ctx: JobContext, 
   const workspace = new Workspace(ctx.workspaceDir)
   const { resume, name, ...config } = params
   const data = await resolveDataset(workspace, params.dataset, params.instancesPerTask)
-  const run = openStageRun(workspace, { stage: 'backbone', config, parents: { dataset: data.ref }, name: name ?? undefined, resumeId: resume ?? undefined })
+  const run = openStageRun(workspace, { stage: 'backbone', config, parents: { dataset: data.ref }, name: name ?? undefined, resumeId: resume ?? undefined, schema: BackboneParams })
   onRun?.(run.id)
   if (run.record.status === 'completed') return { runId: run.id, stage: 'backbone', summary: run.record.summary }
   const modelDir = run.path(MODEL_DIR)

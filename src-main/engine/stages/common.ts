@@ -84,23 +84,33 @@ export function taskGroup(task: SniTask): string {
 
 /**
  * Open the run of a stage: a new one, or (with `resumeId`) an existing run of the same stage made with the
- * same config, whose checkpoint the trainer will continue from.
+ * same config, whose checkpoint the trainer will continue from. With the stage's params `schema`, the saved
+ * config is read through it first, so a run saved by an older version (a default added since, a value
+ * spelled the old way) compares as it parses today.
  */
 export function openStageRun(
   workspace: Workspace,
-  init: { stage: string; config: Record<string, unknown>; parents: RunRecord['parents']; name?: string; resumeId?: string },
+  init: { stage: string; config: Record<string, unknown>; parents: RunRecord['parents']; name?: string; resumeId?: string; schema?: z.ZodType },
 ): Run {
   if (!init.resumeId) return workspace.runs.create({ stage: init.stage, config: init.config, parents: init.parents, name: init.name })
   const run = workspace.runs.open(init.resumeId)
   if (run.record.stage !== init.stage) throw new Error(`run ${run.id} is a '${run.record.stage}' run, not '${init.stage}'`)
-  const saved = JSON.stringify(run.record.config)
-  if (saved !== JSON.stringify(init.config)) {
-    const differing = Object.keys({ ...run.record.config, ...init.config }).filter(
-      (key) => JSON.stringify(run.record.config[key]) !== JSON.stringify(init.config[key]),
-    )
+  let saved = run.record.config
+  if (init.schema) {
+    const parsed = init.schema.safeParse(saved)
+    if (!parsed.success) throw new Error(`run ${run.id}: its saved config does not parse as '${init.stage}' params (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`)
+    saved = withoutRunFields(parsed.data as Record<string, unknown>)
+  }
+  if (JSON.stringify(saved) !== JSON.stringify(init.config)) {
+    const differing = Object.keys({ ...saved, ...init.config }).filter((key) => JSON.stringify(saved[key]) !== JSON.stringify(init.config[key]))
     throw new Error(`run ${run.id} was made with another config (differs in: ${differing.join(', ')}); resume it with the same options`)
   }
   return run
+}
+
+/** Params less the fields that name the run rather than configure it (what a run saves as its config). */
+function withoutRunFields({ resume: _resume, name: _name, ...config }: Record<string, unknown>): Record<string, unknown> {
+  return config
 }
 
 /** Load the T5 (and its tokenizer) that a run left in its model folder. */

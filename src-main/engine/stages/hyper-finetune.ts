@@ -214,7 +214,7 @@ export async function runHyperFinetuneStage(params: HyperFinetuneParams, ctx: Jo
   const parents: Record<string, string | string[]> = { dataset: data.ref, backbone: params.backbone, teachers: params.teachers }
   if (params.pretrained) parents.pretrained = params.pretrained
   if (params.metatrain) parents.metatrain = params.metatrain
-  const run = openStageRun(workspace, { stage: 'hyper-finetune', config, parents, name: name ?? undefined, resumeId: resume ?? undefined })
+  const run = openStageRun(workspace, { stage: 'hyper-finetune', config, parents, name: name ?? undefined, resumeId: resume ?? undefined, schema: HyperFinetuneParams })
   onRun?.(run.id)
   if (run.record.status === 'completed') return { runId: run.id, stage: 'hyper-finetune', summary: run.record.summary }
 

@@ -103,6 +103,7 @@ export async function runHyperPretrainStage(params: HyperPretrainParams, ctx: Jo
     parents: { dataset: data.ref, backbone: params.backbone },
     name: name ?? undefined,
     resumeId: resume ?? undefined,
+    schema: HyperPretrainParams,
   })
   onRun?.(run.id)
   if (run.record.status === 'completed') return { runId: run.id, stage: 'hyper-pretrain', summary: run.record.summary }

@@ -41,6 +41,7 @@ export async function runMetatrainStage(params: MetatrainParams, ctx: JobContext
     parents: { dataset: data.ref, backbone: params.backbone },
     name: name ?? undefined,
     resumeId: resume ?? undefined,
+    schema: MetatrainParams,
   })
   onRun?.(run.id)
   if (run.record.status === 'completed') return { runId: run.id, stage: 'metatrain', summary: run.record.summary }

@@ -72,6 +72,7 @@ export async function runTeacherStage(params: TeacherParams, ctx: JobContext, on
     parents: { dataset: data.ref, backbone: params.backbone },
     name: name ?? `teacher ${params.group}`,
     resumeId: resume ?? undefined,
+    schema: TeacherParams,
   })
   onRun?.(run.id)
   if (run.record.status === 'completed') return { runId: run.id, stage: 'teacher', summary: run.record.summary }

@@ -34,6 +34,15 @@ describe("fusion 'encoder-cross-attention' in the stages", () => {
     const fine = await runHyperFinetuneStage(HyperFinetuneParams.parse({ ...base, pretrained: pre.runId, loss: { kl: null, ins: null } }), ctx)
     expect(workspace.runs.open(fine.runId).record.config).toMatchObject({ hyper: { fusion: 'encoder-cross-attention' } })
 
+    // A run saved before fusion had modes spells it as a boolean; resuming it compares the config as it parses today.
+    const legacy = await runHyperPretrainStage(HyperPretrainParams.parse(tinyHyperParams(backbone, {}, 1)), ctx)
+    const legacyRun = workspace.runs.open(legacy.runId)
+    legacyRun.update({ config: { ...legacyRun.record.config, hyper: { ...(legacyRun.record.config.hyper as object), fusion: true } } })
+    const resumed = await runHyperPretrainStage(HyperPretrainParams.parse({ ...tinyHyperParams(backbone, {}, 1), resume: legacy.runId }), ctx)
+    expect(resumed.runId).toBe(legacy.runId)
+    const unfused = HyperPretrainParams.parse({ ...tinyHyperParams(backbone, { fusion: 'none' }, 1), resume: legacy.runId })
+    await expect(runHyperPretrainStage(unfused, ctx)).rejects.toThrow(/another config \(differs in: hyper\)/)
+
     const loaded = await loadHyperRun(workspace, fine.runId)
     const o = loaded.hyper.variables.get('encoder_fusion.block.0.o.weight')!
     expect(tf.tidy(() => o.abs().max().dataSync()[0]!)).toBeGreaterThan(0) // trained away from its zero init
