@@ -6,8 +6,8 @@
  * lora_A = Aᵀ (r, in), lora_B = Bᵀ (out, r) with lora_alpha = r, i.e. scaling 1. The fused instruction
  * states (decisions.md §1 point 1), which PEFT has no slot for, go beside it in
  * instruction_memory.safetensors (`states`, and with the paper's encoder fusion its blocks under their
- * `encoder_fusion.block.{l}.*` names, linear weights in Hugging Face's (out, in) layout), and where it came from (hypernetwork run, instruction) in
- * tagi_generation.json; PEFT ignores both extra files. Shared by `tagi adapter generate` and the Playground.
+ * `encoder_fusion.block.{l}.*` names, linear weights in Hugging Face's (out, in) layout), and where it came
+ * from (hypernetwork run, instruction) in tagi_generation.json; PEFT ignores both extra files. Shared by `tagi adapter generate` and the Playground.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
