@@ -16,7 +16,7 @@ import { T5Model, T5_PRESETS, t5Preset } from '../models/t5/index.ts'
 import { Workspace } from '../store/workspace.ts'
 import { loadTokenizer, trainTokenizer, type TextTokenizer } from '../tokenizers/index.ts'
 import { train } from '../training/index.ts'
-import { batchLogits, disposeSeq2SeqBatch, MODEL_DIR, openStageRun, resolveDataset, seq2seqBatch, SUITE_DATASET, trainingConfig, TrainingSchema, type Seq2SeqBatch, type StageStep } from './common.ts'
+import { batchLogits, disposeSeq2SeqBatch, MODEL_DIR, beginStageRun, resolveDataset, seq2seqBatch, SUITE_DATASET, trainingConfig, TrainingSchema, type Seq2SeqBatch, type StageStep, type StageResult } from './common.ts'
 
 export const BackboneParams = z.strictObject({
   dataset: z.string().default(SUITE_DATASET).describe('Dataset to train on: \'suite\' (built-in instruction suite), a workspace dataset id, or a folder path.'),
@@ -34,12 +34,6 @@ export const BackboneParams = z.strictObject({
   name: z.string().nullable().default(null).describe('Display name of the run; null names it after the stage.'),
 })
 export type BackboneParams = z.output<typeof BackboneParams>
-
-export interface StageResult {
-  runId: string
-  stage: string
-  summary: Record<string, unknown>
-}
 
 /** The prompt template's fixed words, so the tokenizer has pieces for them (data/prompts.ts). */
 export const TEMPLATE_TEXT = 'Definition: Positive Example 1 - Input: Output: Negative Example 2 - Now complete the following example - Explanation:'
@@ -96,11 +90,9 @@ export function backboneStep(
 
 export async function runBackboneStage(params: BackboneParams, ctx: JobContext, onRun?: (runId: string) => void): Promise<StageResult> {
   const workspace = new Workspace(ctx.workspaceDir)
-  const { resume, name, ...config } = params
   const data = await resolveDataset(workspace, params.dataset, params.instancesPerTask)
-  const run = openStageRun(workspace, { stage: 'backbone', config, parents: { dataset: data.ref }, name: name ?? undefined, resumeId: resume ?? undefined, schema: BackboneParams })
-  onRun?.(run.id)
-  if (run.record.status === 'completed') return { runId: run.id, stage: 'backbone', summary: run.record.summary }
+  const { run, config, finished } = beginStageRun(workspace, 'backbone', params, { schema: BackboneParams, parents: { dataset: data.ref }, onRun })
+  if (finished) return finished
   const modelDir = run.path(MODEL_DIR)
   mkdirSync(modelDir, { recursive: true })
 

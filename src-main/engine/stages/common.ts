@@ -109,8 +109,33 @@ export function openStageRun(
 }
 
 /** Params less the fields that name the run rather than configure it (what a run saves as its config). */
-function withoutRunFields({ resume: _resume, name: _name, ...config }: Record<string, unknown>): Record<string, unknown> {
+function withoutRunFields<P extends Record<string, unknown>>({ resume: _resume, name: _name, ...config }: P): Omit<P, 'resume' | 'name'> {
   return config
+}
+
+/** What a stage returns: its run, and the summary it wrote there. */
+export interface StageResult {
+  runId: string
+  stage: string
+  summary: Record<string, unknown>
+}
+
+/**
+ * A training stage's run from its params: a new run, or the `resume` run after its config is checked; `onRun`
+ * hears its id at once. `config` is what the run saves (params less `resume` and `name`); `finished` is the
+ * result to return as is when the run had already completed (a resumed pipeline reuses its finished stages).
+ */
+export function beginStageRun<P extends { resume: string | null; name: string | null }>(
+  workspace: Workspace,
+  stage: string,
+  params: P,
+  opts: { schema: z.ZodType; parents: RunRecord['parents']; defaultName?: string; onRun?: (runId: string) => void },
+): { run: Run; config: Omit<P, 'resume' | 'name'>; finished: StageResult | null } {
+  const config = withoutRunFields(params)
+  const run = openStageRun(workspace, { stage, config, parents: opts.parents, name: params.name ?? opts.defaultName, resumeId: params.resume ?? undefined, schema: opts.schema })
+  opts.onRun?.(run.id)
+  const finished = run.record.status === 'completed' ? { runId: run.id, stage, summary: run.record.summary } : null
+  return { run, config, finished }
 }
 
 /** Load the T5 (and its tokenizer) that a run left in its model folder. */

@@ -24,8 +24,7 @@ import type { T5Model } from '../models/t5/index.ts'
 import { Workspace } from '../store/workspace.ts'
 import type { TextTokenizer } from '../tokenizers/index.ts'
 import { train } from '../training/index.ts'
-import type { StageResult } from './backbone.ts'
-import { batchLogits, codeTrainableWeights, disposeSeq2SeqBatch, HyperTrainableSchema, loadHyperBackbone, loadRunModel, MODEL_DIR, openStageRun, resolveDataset, seq2seqBatch, SUITE_DATASET, trainingConfig, TrainingSchema, type Seq2SeqBatch, type StageStep } from './common.ts'
+import { batchLogits, codeTrainableWeights, disposeSeq2SeqBatch, HyperTrainableSchema, loadHyperBackbone, loadRunModel, MODEL_DIR, beginStageRun, resolveDataset, seq2seqBatch, SUITE_DATASET, trainingConfig, TrainingSchema, type Seq2SeqBatch, type StageStep, type StageResult } from './common.ts'
 import { buildInstanceExamples, instructionText, type PromptOptions } from './examples.ts'
 import { HYPER_DIR, TinyHyperDefaults } from './hyper-pretrain.ts'
 import { PromptSchema } from './metatrain.ts'
@@ -205,7 +204,6 @@ export function hyperFinetuneStep({ model, tokenizer, hyper, teachers, klModel, 
 
 export async function runHyperFinetuneStage(params: HyperFinetuneParams, ctx: JobContext, onRun?: (runId: string) => void): Promise<StageResult> {
   const workspace = new Workspace(ctx.workspaceDir)
-  const { resume, name, ...config } = params
   const { loss } = params
   if (!loss.labels && !loss.kl && !loss.ins) throw new Error('hyper-finetune: every loss term is off (labels, kl, ins); nothing would be trained')
   if (loss.kl?.teacher === 'metatrain' && !params.metatrain) throw new Error("hyper-finetune: the 'metatrain' KL teacher needs the metatrain run (metatrain)")
@@ -214,9 +212,8 @@ export async function runHyperFinetuneStage(params: HyperFinetuneParams, ctx: Jo
   const parents: Record<string, string | string[]> = { dataset: data.ref, backbone: params.backbone, teachers: params.teachers }
   if (params.pretrained) parents.pretrained = params.pretrained
   if (params.metatrain) parents.metatrain = params.metatrain
-  const run = openStageRun(workspace, { stage: 'hyper-finetune', config, parents, name: name ?? undefined, resumeId: resume ?? undefined, schema: HyperFinetuneParams })
-  onRun?.(run.id)
-  if (run.record.status === 'completed') return { runId: run.id, stage: 'hyper-finetune', summary: run.record.summary }
+  const { run, config, finished } = beginStageRun(workspace, 'hyper-finetune', params, { schema: HyperFinetuneParams, parents, onRun })
+  if (finished) return finished
 
   const pre = params.pretrained ? workspace.runs.open(params.pretrained) : null
   if (pre && (pre.record.stage !== 'hyper-pretrain' || pre.record.status !== 'completed')) throw new Error(`run ${params.pretrained} is not a completed hyper-pretrain run`)

@@ -16,8 +16,7 @@ import type { T5Model } from '../models/t5/index.ts'
 import { Workspace } from '../store/workspace.ts'
 import type { TextTokenizer } from '../tokenizers/index.ts'
 import { train } from '../training/index.ts'
-import type { StageResult } from './backbone.ts'
-import { batchLogits, codeTrainableWeights, disposeSeq2SeqBatch, HyperTrainableSchema, loadRunModel, MODEL_DIR, openStageRun, resolveDataset, seq2seqBatch, SUITE_DATASET, trainingConfig, TrainingSchema, type Seq2SeqBatch, type StageStep } from './common.ts'
+import { batchLogits, codeTrainableWeights, disposeSeq2SeqBatch, HyperTrainableSchema, loadRunModel, MODEL_DIR, beginStageRun, resolveDataset, seq2seqBatch, SUITE_DATASET, trainingConfig, TrainingSchema, type Seq2SeqBatch, type StageStep, type StageResult } from './common.ts'
 
 /** The folder inside a hypernetwork run that holds it (hyper_config.json + hypernetwork.safetensors). */
 export const HYPER_DIR = 'hypernetwork'
@@ -95,18 +94,9 @@ export function hyperPretrainStep(
 
 export async function runHyperPretrainStage(params: HyperPretrainParams, ctx: JobContext, onRun?: (runId: string) => void): Promise<StageResult> {
   const workspace = new Workspace(ctx.workspaceDir)
-  const { resume, name, ...config } = params
   const data = await resolveDataset(workspace, params.dataset, params.instancesPerTask)
-  const run = openStageRun(workspace, {
-    stage: 'hyper-pretrain',
-    config,
-    parents: { dataset: data.ref, backbone: params.backbone },
-    name: name ?? undefined,
-    resumeId: resume ?? undefined,
-    schema: HyperPretrainParams,
-  })
-  onRun?.(run.id)
-  if (run.record.status === 'completed') return { runId: run.id, stage: 'hyper-pretrain', summary: run.record.summary }
+  const { run, config, finished } = beginStageRun(workspace, 'hyper-pretrain', params, { schema: HyperPretrainParams, parents: { dataset: data.ref, backbone: params.backbone }, onRun })
+  if (finished) return finished
   const { model, tokenizer } = await loadRunModel(workspace, params.backbone, ['backbone'])
   const training = trainingConfig(params.training)
   const hyper = HyperNetwork.create(model.config, params.hyper, training.seed, model)

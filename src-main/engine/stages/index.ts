@@ -10,7 +10,8 @@ import { teacherJob } from './teacher.ts'
 
 export const STAGE_JOB_KINDS: readonly JobKind[] = [backboneJob, metatrainJob, teacherJob, hyperPretrainJob, hyperFinetuneJob, evaluateJob, pipelineJob] as JobKind[]
 
-export { BackboneParams, runBackboneStage, type StageResult } from './backbone.ts'
+export { BackboneParams, runBackboneStage } from './backbone.ts'
+export type { StageResult } from './common.ts'
 export { MetatrainParams, runMetatrainStage, PromptSchema } from './metatrain.ts'
 export { TeacherParams, runTeacherStage, ADAPTER_DIR } from './teacher.ts'
 export { HyperPretrainParams, runHyperPretrainStage, HYPER_DIR } from './hyper-pretrain.ts'

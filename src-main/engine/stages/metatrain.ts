@@ -9,8 +9,7 @@ import { z } from 'zod'
 import { PROMPT_SETTINGS, type PromptSettingName } from '../data/prompts.ts'
 import { defineJobKind, type JobContext } from '../jobs/job-kind.ts'
 import { Workspace } from '../store/workspace.ts'
-import { loadRunModel, MODEL_DIR, openStageRun, resolveDataset, SUITE_DATASET, trainingConfig, TrainingSchema } from './common.ts'
-import type { StageResult } from './backbone.ts'
+import { loadRunModel, MODEL_DIR, beginStageRun, resolveDataset, SUITE_DATASET, trainingConfig, TrainingSchema, type StageResult } from './common.ts'
 import { trainSupervised } from './supervised.ts'
 
 export const PromptSchema = z.strictObject({
@@ -33,18 +32,9 @@ export type MetatrainParams = z.output<typeof MetatrainParams>
 
 export async function runMetatrainStage(params: MetatrainParams, ctx: JobContext, onRun?: (runId: string) => void): Promise<StageResult> {
   const workspace = new Workspace(ctx.workspaceDir)
-  const { resume, name, ...config } = params
   const data = await resolveDataset(workspace, params.dataset, params.instancesPerTask)
-  const run = openStageRun(workspace, {
-    stage: 'metatrain',
-    config,
-    parents: { dataset: data.ref, backbone: params.backbone },
-    name: name ?? undefined,
-    resumeId: resume ?? undefined,
-    schema: MetatrainParams,
-  })
-  onRun?.(run.id)
-  if (run.record.status === 'completed') return { runId: run.id, stage: 'metatrain', summary: run.record.summary }
+  const { run, config, finished } = beginStageRun(workspace, 'metatrain', params, { schema: MetatrainParams, parents: { dataset: data.ref, backbone: params.backbone }, onRun })
+  if (finished) return finished
   const { model, tokenizer } = await loadRunModel(workspace, params.backbone, ['backbone', 'metatrain'])
   try {
     const result = await trainSupervised({

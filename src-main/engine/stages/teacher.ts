@@ -11,8 +11,7 @@ import { defineJobKind, type JobContext } from '../jobs/job-kind.ts'
 import { PeftAdapter, type LoraSet, type LoraTarget, type PeftAdapterConfig } from '../models/lora/index.ts'
 import type { T5Config } from '../models/t5/index.ts'
 import { Workspace } from '../store/workspace.ts'
-import { loadRunModel, openStageRun, resolveDataset, SUITE_DATASET, taskGroup, trainingConfig, TrainingSchema } from './common.ts'
-import type { StageResult } from './backbone.ts'
+import { loadRunModel, beginStageRun, resolveDataset, SUITE_DATASET, taskGroup, trainingConfig, TrainingSchema, type StageResult } from './common.ts'
 import { PromptSchema } from './metatrain.ts'
 import { trainSupervised } from './supervised.ts'
 
@@ -59,23 +58,19 @@ export function teacherLora(
 
 export async function runTeacherStage(params: TeacherParams, ctx: JobContext, onRun?: (runId: string) => void): Promise<StageResult> {
   const workspace = new Workspace(ctx.workspaceDir)
-  const { resume, name, ...config } = params
   const data = await resolveDataset(workspace, params.dataset, params.instancesPerTask)
   const tasks = data.train.filter((task) => taskGroup(task) === params.group)
   if (tasks.length === 0) {
     const groups = [...new Set(data.train.map(taskGroup))]
     throw new Error(`no training task of group '${params.group}' in dataset '${params.dataset}' (groups: ${groups.join(', ')})`)
   }
-  const run = openStageRun(workspace, {
-    stage: 'teacher',
-    config,
-    parents: { dataset: data.ref, backbone: params.backbone },
-    name: name ?? `teacher ${params.group}`,
-    resumeId: resume ?? undefined,
+  const { run, config, finished } = beginStageRun(workspace, 'teacher', params, {
     schema: TeacherParams,
+    parents: { dataset: data.ref, backbone: params.backbone },
+    defaultName: `teacher ${params.group}`,
+    onRun,
   })
-  onRun?.(run.id)
-  if (run.record.status === 'completed') return { runId: run.id, stage: 'teacher', summary: run.record.summary }
+  if (finished) return finished
   const { model, tokenizer } = await loadRunModel(workspace, params.backbone, ['backbone'])
   const training = trainingConfig(params.training)
   const alpha = params.alpha ?? 2 * params.rank
